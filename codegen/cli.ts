@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Code generator CLI.
- *   node dist/codegen/cli.js --schema FILE [--ts-out DIR] [--c-out DIR] [--check]
+ *   node dist/codegen/cli.js --schema FILE [--ts-out DIR] [--c-out DIR] [--ir FILE] [--check]
  *   node dist/codegen/cli.js --all [--check]        (every entry of codegen/schemas.json)
  * --check writes nothing: it regenerates in memory and exits 1 if any output folder differs (CI).
  * Exit codes: 0 ok, 1 schema errors or --check differences, 2 usage.
@@ -28,6 +28,8 @@ interface Job {
   schema: string;
   ts?: string;
   c?: string;
+  /** Write the resolved IR as JSON here (for inspection and for other tools). */
+  ir?: string;
 }
 
 /** Stable label for the @generated banner: project-relative, or shared/data-relative for reference schemas. */
@@ -95,7 +97,13 @@ export function runJob(job: Job, check: boolean): { ok: boolean; diffs: string[]
     diffs.push(...sync(job.ts, files, check));
   }
   if (job.c) diffs.push(...sync(job.c, generateC(schema, { source }), check));
+  if (job.ir && !check) fs.writeFileSync(job.ir, irJson(schema));
   return { ok: true, diffs };
+}
+
+/** The IR as JSON; source locations are kept, absolute paths made relative to the project. */
+export function irJson(schema: Schema): string {
+  return `${JSON.stringify(schema, (k, v: unknown) => (k === 'file' && typeof v === 'string' ? sourceLabel(v) : v), 2)}\n`;
 }
 
 function manifestJobs(): Job[] {
@@ -117,11 +125,12 @@ function main(): number {
     .option('schema', { type: 'string', describe: 'SBE XML message schema' })
     .option('ts-out', { type: 'string', describe: 'directory for the TypeScript codecs' })
     .option('c-out', { type: 'string', describe: 'directory for the C codecs' })
+    .option('ir', { type: 'string', describe: 'also write the validated IR as JSON to this file' })
     .option('all', { type: 'boolean', describe: 'generate every schema listed in codegen/schemas.json' })
     .option('check', { type: 'boolean', describe: 'write nothing; exit 1 if any output is out of date' })
     .check((a) => {
       if (!a.all && !a.schema) throw new Error('give --schema FILE or --all');
-      if (a.schema && !a['ts-out'] && !a['c-out']) throw new Error('give --ts-out and/or --c-out');
+      if (a.schema && !a['ts-out'] && !a['c-out'] && !a.ir) throw new Error('give --ts-out, --c-out and/or --ir');
       return true;
     })
     .strict()
@@ -140,6 +149,7 @@ function main(): number {
           schema: path.resolve(argv.schema!),
           ts: argv['ts-out'] ? path.resolve(argv['ts-out']) : undefined,
           c: argv['c-out'] ? path.resolve(argv['c-out']) : undefined,
+          ir: argv.ir ? path.resolve(argv.ir) : undefined,
         },
       ];
   let failed = false;
