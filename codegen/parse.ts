@@ -56,6 +56,8 @@ export function formatError(e: SchemaError): string {
 }
 
 const XINCLUDE_NS = 'http://www.w3.org/2001/XInclude';
+/** Character encodings every target can encode and decode exactly. */
+const SUPPORTED_CHARSETS = new Set(['US-ASCII', 'ASCII', 'ISO-8859-1', 'ISO8859-1', 'LATIN1', 'LATIN-1', 'UTF-8', 'UTF8']);
 const ELEMENT_NODE = 1;
 
 export function parseSchemaFile(file: string): ParseResult {
@@ -97,8 +99,7 @@ class SchemaParser {
     else this.error(root, 'byteOrder', `must be littleEndian or bigEndian, found "${byteOrderText}"`);
     const pkg = this.attr(root, 'package') ?? '';
     if (pkg === '') this.error(root, 'package', 'is required (it names the generated code)');
-    else if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(pkg))
-      this.error(root, 'package', `"${pkg}" is not a dotted identifier`);
+    else if (!/[A-Za-z]/.test(pkg)) this.error(root, 'package', `"${pkg}" needs at least one letter to name the generated code`);
 
     // Collect named types from every <types> block first, so references may point forward.
     for (const typesEl of this.children(root, 'types')) {
@@ -293,6 +294,12 @@ class SchemaParser {
     const characterEncoding = this.attr(el, 'characterEncoding');
     if (characterEncoding !== undefined && primitive !== 'char' && primitive !== 'uint8')
       this.error(el, 'characterEncoding', `only applies to char or uint8, not ${primitive}`);
+    else if (characterEncoding !== undefined && !SUPPORTED_CHARSETS.has(characterEncoding.toUpperCase()))
+      this.error(
+        el,
+        'characterEncoding',
+        `"${characterEncoding}" is not supported (supported: ${[...SUPPORTED_CHARSETS].join(', ')}); declare the bytes as uint8 to carry them raw`,
+      );
 
     let constValue: string | undefined;
     const text = (el.textContent ?? '').trim();
@@ -424,6 +431,8 @@ class SchemaParser {
         code = BigInt(text).toString();
       }
       if (code === undefined) continue;
+      if ((enc.minValue !== undefined && BigInt(code) < BigInt(enc.minValue)) || (enc.maxValue !== undefined && BigInt(code) > BigInt(enc.maxValue)))
+        this.error(v, undefined, `value "${text}" of "${vName}" is outside the encoding type's range ${enc.minValue ?? '…'}..${enc.maxValue ?? '…'}`);
       if (code === enc.nullValue)
         this.error(v, undefined, `value "${text}" of "${vName}" equals the encoding's null value ${enc.nullValue}`);
       const dup = codes.get(code);
@@ -493,7 +502,7 @@ class SchemaParser {
   private encodingAttr(
     el: XElement,
     allowed: Primitive[],
-  ): { primitive: Primitive; nullValue: string; presence: Presence } | undefined {
+  ): { primitive: Primitive; nullValue: string; presence: Presence; minValue?: string; maxValue?: string } | undefined {
     const text = this.attr(el, 'encodingType');
     if (text === undefined) {
       this.error(el, 'encodingType', 'is required');
@@ -502,6 +511,8 @@ class SchemaParser {
     let primitive: Primitive | undefined;
     let nullValue: string | undefined;
     let presence: Presence = 'required';
+    let minValue: string | undefined;
+    let maxValue: string | undefined;
     if (isPrimitive(text)) primitive = text;
     else {
       const t = this.resolveNamed(text);
@@ -516,12 +527,23 @@ class SchemaParser {
       primitive = t.primitive;
       nullValue = t.nullValue;
       presence = t.presence;
+      // Only limits the schema states narrow the values; the primitive's defaults do not.
+      const named = this.typeElements.get(text)!.el;
+      if (named.hasAttribute('minValue')) minValue = t.minValue;
+      if (named.hasAttribute('maxValue')) maxValue = t.maxValue;
     }
     if (!allowed.includes(primitive)) {
       this.error(el, 'encodingType', `${primitive} cannot encode a ${el.localName} (allowed: ${allowed.join(', ')})`);
       return undefined;
     }
-    return { primitive, nullValue: nullValue ?? PRIMITIVES[primitive].nullValue, presence };
+    // sbe-tool honours presence and nullValue written on the enum itself; so do we (they override the encoding type's).
+    const ownPresence = el.localName === 'enum' ? this.presenceAttr(el) : undefined;
+    if (ownPresence !== undefined) presence = ownPresence;
+    if (el.localName === 'enum' && el.hasAttribute('nullValue')) {
+      const own = this.literalAttr(el, 'nullValue', primitive);
+      if (own !== undefined) nullValue = own;
+    }
+    return { primitive, nullValue: nullValue ?? PRIMITIVES[primitive].nullValue, presence, minValue, maxValue };
   }
 
   private resolveValueRef(el: XElement, valueRef: string): { type: EnumType; value: EnumValue } | undefined {
@@ -816,6 +838,8 @@ class SchemaParser {
       maxLength: lenType.maxValue,
       characterEncoding: varData.type.characterEncoding,
       ...this.common(el),
+      // Same rule as fields and composite members: an element exists from the later of its own and its type's version.
+      sinceVersion: Math.max(this.sinceAttr(el), t.sinceVersion),
     };
   }
 

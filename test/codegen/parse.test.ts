@@ -49,6 +49,8 @@ const INVALID: ReadonlyArray<[string, string]> = [
   ["unknown-type", "unknown-type.xml:24:1: <field type> unknown type \"Quantity\""],
   ["var-data-as-field", "var-data-as-field.xml:24:1: <field type> \"varString\" is a var-data composite; use <data>, not <field>"],
   ["wrong-root", "wrong-root.xml:2:1: <schema> root element must be messageSchema, found schema"],
+  ["enum-value-outside-encoding-range", "enum-value-outside-encoding-range.xml:24:1: <validValue> value \"6\" of \"Open\" is outside the encoding type's range 1..5"],
+  ["unsupported-character-encoding", "unsupported-character-encoding.xml:22:1: <type characterEncoding> \"GB18030\" is not supported (supported: US-ASCII, ASCII, ISO-8859-1, ISO8859-1, LATIN1, LATIN-1, UTF-8, UTF8); declare the bytes as uint8 to carry them raw"],
 ];
 
 test('the base that every invalid fixture is derived from is valid', (t) => {
