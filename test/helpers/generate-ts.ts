@@ -25,7 +25,6 @@ export const REFERENCE_SCHEMAS: ReadonlyArray<readonly [string, string]> = [
   ['conformance-schema1', 'sbe/conformance/schema1.xml'],
   ['conformance-schema2', 'sbe/conformance/schema2.xml'],
   ['conformance-schema3', 'sbe/conformance/schema3.xml'],
-  ['fixp', 'sbe/fixp/fixp-v1.1-SBEschemaForFIXP.xml'],
 ];
 
 /** Project fixtures generated the same way (output name → project-relative schema path). */
