@@ -70,17 +70,59 @@ export function fn(out: Printer, signature: string, body: string[] | (() => void
   out.line();
 }
 
-/** C condition: the element is in the acting version and inside the acting block. */
-function presentExpr(e: Elem, size: number): string {
+/** True when the element occupies bytes of its block (not a constant). */
+export function isWireElem(e: Elem): boolean {
+  return !(e.presence === 'constant' || (e.type.kind === 'encoded' && e.type.presence === 'constant'));
+}
+
+/**
+ * What a message or group flyweight's `all_present` flag stands for: the acting block reaches `end`
+ * (the end of the last field) and the acting version is at least `since` (the highest sinceVersion of
+ * the fields), so that every field of the block is present.
+ */
+export interface BlockExtent {
+  end: number;
+  since: number;
+}
+
+export function blockExtent(elems: readonly Elem[]): BlockExtent {
+  let end = 0;
+  let since = 0;
+  for (const e of elems) {
+    if (!isWireElem(e)) continue;
+    end = Math.max(end, e.offset + e.type.size);
+    since = Math.max(since, e.sinceVersion);
+  }
+  return { end, since };
+}
+
+/** C expression (over `block_length` and `version`) for the `all_present` flag of a block. */
+export function allPresentExpr(x: BlockExtent, blockLength: string, version: string): string {
+  const conds: string[] = [];
+  if (x.end > 0) conds.push(`${blockLength} >= ${u64(x.end)}`);
+  if (x.since > 0) conds.push(`${version} >= ${u64(x.since)}`);
+  return conds.length === 0 ? 'true' : conds.join(' && ');
+}
+
+/**
+ * C condition: the element is in the acting version and inside the acting block. Message and group
+ * flyweights test their `all_present` flag first: one well-predicted test that the compiler can
+ * share between consecutive accessors, where the per-element test differs for each.
+ */
+function presentExpr(e: Elem, size: number, flag: boolean): string {
   const conds: string[] = [];
   if (e.sinceVersion > 0) conds.push(`c->acting_version >= ${u64(e.sinceVersion)}`);
   conds.push(`c->acting_block_length >= ${u64(e.offset + size)}`);
-  return conds.join(' && ');
+  return flag ? `c->all_present || (${conds.join(' && ')})` : conds.join(' && ');
 }
 
-export function emitElem(out: Printer, g: Gen, owner: string, e: Elem): void {
+/**
+ * Emit every accessor of one element. `allPresent`: the owner is a message or group flyweight with
+ * an `all_present` member (composites have none: their acting block is their whole size or 0).
+ */
+export function emitElem(out: Printer, g: Gen, owner: string, e: Elem, allPresent = false): void {
   const t = e.type;
-  const isConst = e.presence === 'constant' || (t.kind === 'encoded' && t.presence === 'constant');
+  const isConst = !isWireElem(e);
   const f = g.n.member(owner, e.name);
   const where = `${owner}.${e.name}`;
   const notes: string[] = [];
@@ -99,7 +141,7 @@ export function emitElem(out: Printer, g: Gen, owner: string, e: Elem): void {
   const size = t.size;
   fn(out, `uint64_t ${g.decl(`${f}_encoding_offset`, where)}(void)`, [`return ${e.offset};`]);
   fn(out, `uint64_t ${g.decl(`${f}_encoding_length`, where)}(void)`, [`return ${size};`]);
-  fn(out, `bool ${g.decl(`${f}_in_acting_version`, where)}(const ${owner} *c)`, [`return ${presentExpr(e, size)};`]);
+  fn(out, `bool ${g.decl(`${f}_in_acting_version`, where)}(const ${owner} *c)`, [`return ${presentExpr(e, size, allPresent)};`]);
   switch (t.kind) {
     case 'encoded':
       if (t.length === 1) emitScalar(out, g, owner, e, t, f, where);
@@ -125,10 +167,13 @@ export function emitElem(out: Printer, g: Gen, owner: string, e: Elem): void {
         `    out->error = c->error = ${g.n.err('E_NOT_PRESENT')};`,
         '    return false;',
         '}',
-        `if (!${T}_wrap(out, c->buffer, c->offset + ${e.offset}, c->acting_version, c->buffer_length)) {`,
-        '    c->error = out->error;',
-        '    return false;',
-        '}',
+        '/* Inside the acting block, which the wrap (or next) checked against the buffer. */',
+        'out->buffer = c->buffer;',
+        'out->buffer_length = c->buffer_length;',
+        `out->offset = c->offset + ${e.offset};`,
+        `out->acting_block_length = ${t.size};`,
+        'out->acting_version = c->acting_version;',
+        `out->error = ${g.n.err('OK')};`,
         'return true;',
       ]);
       return;
@@ -246,8 +291,8 @@ function emitArray(out: Printer, g: Gen, owner: string, e: Elem, t: EncodedType,
     `    c->error = ${err('E_NOT_PRESENT')};`,
     '    return false;',
     '}',
-    `if (length > 0) memcpy(${at}, src, (size_t)length);`,
-    `if (length < ${len}) memset(${at} + length, 0, (size_t)(${len} - length));`,
+    `${g.n.R}_zero(${at}, ${len});`,
+    `${g.n.R}_copy(${at}, src, length);`,
     'return true;',
   ]);
   if (t.primitive === 'char') {

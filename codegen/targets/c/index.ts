@@ -54,7 +54,7 @@ export function generateC(schema: Schema, opts: COptions): Map<string, string> {
 
   // Reserve the runtime's names so that no type or member can take them.
   gen.decl(n.R, 'the runtime prefix');
-  for (const f of ['strerror', 'fits', 'bswap16', 'bswap32', 'bswap64']) gen.decl(`${n.R}_${f}`, 'the runtime');
+  for (const f of ['strerror', 'fits', 'zero', 'copy', 'bswap16', 'bswap32', 'bswap64']) gen.decl(`${n.R}_${f}`, 'the runtime');
   for (const p of ALL_PRIMITIVES) {
     gen.decl(n.load(p), 'the runtime');
     gen.decl(n.store(p), 'the runtime');

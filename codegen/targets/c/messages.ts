@@ -19,13 +19,16 @@ import {
 } from '../../ir.js';
 import { Printer } from '../../printer.js';
 import { cString, cType, docComment, lit, u64, unsignedMax } from './common.js';
-import { type Gen, emitElem, fieldElem, fn } from './fields.js';
+import { type Gen, allPresentExpr, blockExtent, emitElem, fieldElem, fn } from './fields.js';
 import { closeHeader, openHeader } from './files.js';
 
 interface Owner {
   struct: string;
   kind: 'message' | 'group';
 }
+
+const ALL_PRESENT_DOC =
+  '/** Every field of the block is present (set by wrap/next from the acting block length and version). */';
 
 function pos(o: Owner): string {
   return o.kind === 'message' ? 'c->position' : '*c->position_ptr';
@@ -82,6 +85,8 @@ export function messageHeader(g: Gen, m: MessageDef, source: string): string {
     out.line('uint64_t acting_version;');
     out.line(`/** Last error of a call on this flyweight (${n.P}_SBE_OK or ${n.P}_SBE_E_*). */`);
     out.line('int error;');
+    out.line(ALL_PRESENT_DOC);
+    out.line('bool all_present;');
   }, `} ${M};`);
   out.line();
   const groupStructs = (parent: string, b: Block): void => {
@@ -105,6 +110,8 @@ export function messageHeader(g: Gen, m: MessageDef, source: string): string {
         out.line('bool encoding;');
         out.line(`/** Last error of a call on this flyweight (${n.P}_SBE_OK or ${n.P}_SBE_E_*). */`);
         out.line('int error;');
+        out.line(ALL_PRESENT_DOC);
+        out.line('bool all_present;');
       }, `} ${G};`);
       out.line();
       groupStructs(G, gr);
@@ -127,11 +134,13 @@ export function messageHeader(g: Gen, m: MessageDef, source: string): string {
   out.line('/** Leave the flyweight in a state where every accessor fails or reads null; returns false. */');
   fn(out, `bool ${g.decl(`${M}_sbe_invalidate`, M)}(${M} *c, int error)`, [
     'c->acting_block_length = 0;',
+    'c->all_present = false;',
     'c->position = c->buffer_length;',
     'c->error = error;',
     'return false;',
   ]);
   const bl = m.blockLength;
+  const extent = blockExtent(m.fields.map(fieldElem));
   out.line('/** Wrap for encoding at offset (the root block, after any header); zero-fills the block. */');
   fn(out, `bool ${g.decl(`${M}_wrap_for_encode`, M)}(${M} *c, uint8_t *buffer, uint64_t offset, uint64_t buffer_length)`, [
     'c->buffer = buffer;',
@@ -139,8 +148,9 @@ export function messageHeader(g: Gen, m: MessageDef, source: string): string {
     'c->offset = offset;',
     `c->acting_version = ${s.version};`,
     `if (!${n.R}_fits(offset, ${bl}, buffer_length)) return ${M}_sbe_invalidate(c, ${n.err('E_SHORT_BUFFER')});`,
-    ...(bl > 0 ? [`memset(buffer + offset, 0, ${bl});`] : []),
+    ...(bl > 0 ? [`${n.R}_zero(buffer + offset, ${bl});`] : []),
     `c->acting_block_length = ${bl};`,
+    `c->all_present = ${extent.end <= bl && extent.since <= s.version};`,
     `c->position = offset + ${bl};`,
     `c->error = ${n.err('OK')};`,
     'return true;',
@@ -162,6 +172,7 @@ export function messageHeader(g: Gen, m: MessageDef, source: string): string {
       'c->acting_version = acting_version;',
       `if (!${n.R}_fits(offset, acting_block_length, buffer_length)) return ${M}_sbe_invalidate(c, ${n.err('E_SHORT_BUFFER')});`,
       'c->acting_block_length = acting_block_length;',
+      `c->all_present = ${allPresentExpr(extent, 'acting_block_length', 'acting_version')};`,
       'c->position = offset + acting_block_length;',
       `c->error = ${n.err('OK')};`,
       'return true;',
@@ -176,7 +187,7 @@ export function messageHeader(g: Gen, m: MessageDef, source: string): string {
     'c->offset = offset;',
     `c->acting_version = ${s.version};`,
     `if (!${H}_wrap(&h, buffer, offset, ${s.version}, buffer_length)) return ${M}_sbe_invalidate(c, ${n.err('E_SHORT_BUFFER')});`,
-    `memset(buffer + offset, 0, ${s.header.size});`,
+    `${n.R}_zero(buffer + offset, ${s.header.size});`,
     hset(hm.blockLength, m.blockLength),
     hset(hm.templateId, m.id),
     hset(hm.schemaId, s.id),
@@ -206,7 +217,7 @@ export function messageHeader(g: Gen, m: MessageDef, source: string): string {
 }
 
 function emitBlock(out: Printer, g: Gen, o: Owner, b: Block): void {
-  for (const f of b.fields) emitElem(out, g, o.struct, fieldElem(f));
+  for (const f of b.fields) emitElem(out, g, o.struct, fieldElem(f), true);
   for (const gr of b.groups) emitGroup(out, g, o, gr);
   for (const d of b.data) emitData(out, g, o, d);
 }
@@ -244,6 +255,7 @@ function emitGroup(out: Printer, g: Gen, parent: Owner, gr: GroupDef): void {
     `g->position_ptr = ${parent.kind === 'message' ? '&c->position' : 'c->position_ptr'};`,
     'g->offset = 0;',
     'g->acting_block_length = 0;',
+    'g->all_present = false;',
     'g->acting_version = c->acting_version;',
     'g->block_length = 0;',
     'g->count = 0;',
@@ -290,7 +302,7 @@ function emitGroup(out: Printer, g: Gen, parent: Owner, gr: GroupDef): void {
     `    g->error = c->error = ${n.err('E_SHORT_BUFFER')};`,
     '    return false;',
     '}',
-    `memset(g->buffer + p, 0, ${dim});`,
+    `${n.R}_zero(g->buffer + p, ${dim});`,
     `${n.store(blPrim)}(${at(blMember)}, ${lit(blPrim, String(gr.blockLength))});`,
     `${n.store(numPrim)}(${at(numMember)}, (${cType(numPrim)})count);`,
     `*g->position_ptr = p + ${dim};`,
@@ -309,12 +321,14 @@ function emitGroup(out: Printer, g: Gen, parent: Owner, gr: GroupDef): void {
     'uint64_t p = *g->position_ptr;',
     `if (!${n.R}_fits(p, g->block_length, g->buffer_length)) {`,
     '    g->acting_block_length = 0;',
+    '    g->all_present = false;',
     `    g->error = ${n.err('E_SHORT_BUFFER')};`,
     '    return false;',
     '}',
-    'if (g->encoding && g->block_length > 0) memset(g->buffer + p, 0, (size_t)g->block_length);',
+    `if (g->encoding) ${n.R}_zero(g->buffer + p, g->block_length);`,
     'g->offset = p;',
     'g->acting_block_length = g->block_length;',
+    `g->all_present = ${allPresentExpr(blockExtent(gr.fields.map(fieldElem)), 'g->block_length', 'g->acting_version')};`,
     '*g->position_ptr = p + g->block_length;',
     'g->index++;',
     'return true;',
@@ -398,7 +412,7 @@ function emitData(out: Printer, g: Gen, o: Owner, d: DataDef): void {
     `    c->error = ${err('E_DST_TOO_SMALL')};`,
     '    return false;',
     '}',
-    `if (len > 0) memcpy(dst, c->buffer + p + ${hdr}, (size_t)len);`,
+    `${n.R}_copy(dst, c->buffer + p + ${hdr}, len);`,
     `${P} = p + ${hdr} + len;`,
     'if (length_out != NULL) *length_out = len;',
     'return true;',
@@ -418,9 +432,9 @@ function emitData(out: Printer, g: Gen, o: Owner, d: DataDef): void {
     ...shortBuf,
     '    return false;',
     '}',
-    ...(hdr > lenSize ? [`memset(c->buffer + p, 0, ${hdr});`] : []),
+    ...(hdr > lenSize ? [`${n.R}_zero(c->buffer + p, ${hdr});`] : []),
     `${n.store(lp)}(c->buffer + p + ${d.lengthOffset}, (${cType(lp)})length);`,
-    `if (length > 0) memcpy(c->buffer + p + ${hdr}, src, (size_t)length);`,
+    `${n.R}_copy(c->buffer + p + ${hdr}, src, length);`,
     `${P} = p + ${hdr} + length;`,
     'return true;',
   ]);

@@ -70,7 +70,56 @@ export function runtimeHeader(n: CNames, source: string, fingerprint: string): s
   out.line('/** True when [position, position + length) lies inside a buffer of buffer_length bytes. */');
   out.line(`static inline bool ${R}_fits(uint64_t position, uint64_t length, uint64_t buffer_length)`);
   out.block('{', () => {
-    out.line('return position <= buffer_length && length <= buffer_length - position;');
+    out.line('uint64_t end = position + length;');
+    out.line('return end >= position && end <= buffer_length; /* no wrap-around, and inside */');
+  });
+  out.line();
+  out.lines_([
+    '/**',
+    ' * memset(dst, 0, length) in 64-byte pieces, which compilers turn into a few vector stores for the',
+    ' * block sizes of a schema (a plain memset of more than 64 bytes often becomes a slow `rep stos`).',
+    ' */',
+  ]);
+  out.line(`static inline void ${R}_zero(void *dst, uint64_t length)`);
+  out.block('{', () => {
+    out.line('uint8_t *d = (uint8_t *)dst;');
+    out.line('uint64_t i = 0;');
+    out.line('for (; length - i >= 64; i += 64) memset(d + i, 0, 64);');
+    out.line('if (i < length) memset(d + i, 0, (size_t)(length - i));');
+  });
+  out.line();
+  out.lines_([
+    '/**',
+    ' * memcpy for lengths known only at run time (var data, char arrays shorter than the field): up to',
+    ' * 32 bytes as two overlapping fixed-size copies (no library call, and none of the slow `rep movs`',
+    ' * that compilers emit for a memcpy whose length they can bound), longer ones by memcpy. Kept small',
+    ' * so that the accessors using it stay inlined. dst and src must not overlap.',
+    ' */',
+  ]);
+  out.line(`static inline void ${R}_copy(void *dst, const void *src, uint64_t length)`);
+  out.block('{', () => {
+    out.line('uint8_t *d = (uint8_t *)dst;');
+    out.line('const uint8_t *s = (const uint8_t *)src;');
+    out.lines_([
+      'if (length >= 8) {',
+      '    if (length > 32) {',
+      '        memcpy(d, s, (size_t)length);',
+      '    } else if (length >= 16) {',
+      '        memcpy(d, s, 16);',
+      '        memcpy(d + length - 16, s + length - 16, 16);',
+      '    } else {',
+      '        memcpy(d, s, 8);',
+      '        memcpy(d + length - 8, s + length - 8, 8);',
+      '    }',
+      '} else if (length >= 4) {',
+      '    memcpy(d, s, 4);',
+      '    memcpy(d + length - 4, s + length - 4, 4);',
+      '} else if (length > 0) {',
+      '    d[0] = s[0];',
+      '    d[length / 2] = s[length / 2];',
+      '    d[length - 1] = s[length - 1];',
+      '}',
+    ]);
   });
   out.line();
   byteSwaps(out, R);

@@ -89,9 +89,27 @@ export function enumHeader(g: Gen, t: EnumType, source: string): string {
   fn(out, `${raw} ${g.decl(`${E}_code`, E)}(${E} value)`, [`return (${raw})value;`]);
   out.line('/** Code on the wire to enum. The null code is accepted (gives NULL_VALUE); an unknown code returns false. */');
   fn(out, `bool ${g.decl(`${E}_from_code`, E)}(${raw} code, ${E} *out)`, () => {
+    // Every enumerator equals its code, so a valid code converts as is.
+    const codes = [...new Set([...t.values.map((v) => v.code), t.nullValue])];
+    if (PRIMITIVES[t.encoding].size === 1) {
+      // One-byte codes: a 256-entry table, indexed by the byte (one load and one test).
+      const valid = new Array<number>(256).fill(0);
+      for (const code of codes) valid[Number(BigInt.asUintN(8, BigInt(code)))] = 1;
+      out.block('static const uint8_t valid[256] = {', () => {
+        for (let i = 0; i < 256; i += 32) out.line(`${valid.slice(i, i + 32).join(', ')}${i + 32 < 256 ? ',' : ''}`);
+      }, '};');
+      out.line('const uint8_t u = (uint8_t)code;');
+      out.line('if (valid[u] == 0) return false;');
+      // char codes are byte values (0..255) whatever the signedness of char.
+      out.line(`*out = (${E})${t.encoding === 'int8' ? 'code' : 'u'};`);
+      out.line('return true;');
+      return;
+    }
+    // Wider codes: one shared case body lets the compiler test them with bit masks and compares.
     out.block('switch (code) {', () => {
-      t.values.forEach((v, i) => out.line(`case ${caseLabel(v.code)}: *out = ${names[i]}; return true;`));
-      out.line(`case ${caseLabel(t.nullValue)}: *out = ${nullName}; return true;`);
+      for (const code of codes) out.line(`case ${caseLabel(code)}:`);
+      out.line(`    *out = (${E})code;`);
+      out.line('    return true;');
       out.line('default: return false;');
     });
   });

@@ -30,6 +30,8 @@ typedef struct clearing_CollateralReport {
     uint64_t acting_version;
     /** Last error of a call on this flyweight (CLEARING_SBE_OK or CLEARING_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } clearing_CollateralReport;
 
 /**
@@ -53,6 +55,8 @@ typedef struct clearing_CollateralReport_CollateralAmounts {
     bool encoding;
     /** Last error of a call on this flyweight (CLEARING_SBE_OK or CLEARING_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } clearing_CollateralReport_CollateralAmounts;
 
 static inline uint16_t clearing_CollateralReport_sbe_block_length(void)
@@ -89,6 +93,7 @@ static inline uint64_t clearing_CollateralReport_sbe_header_size(void)
 static inline bool clearing_CollateralReport_sbe_invalidate(clearing_CollateralReport *c, int error)
 {
     c->acting_block_length = 0;
+    c->all_present = false;
     c->position = c->buffer_length;
     c->error = error;
     return false;
@@ -102,8 +107,9 @@ static inline bool clearing_CollateralReport_wrap_for_encode(clearing_Collateral
     c->offset = offset;
     c->acting_version = 1;
     if (!clearing_sbe_fits(offset, 104, buffer_length)) return clearing_CollateralReport_sbe_invalidate(c, CLEARING_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 104);
+    clearing_sbe_zero(buffer + offset, 104);
     c->acting_block_length = 104;
+    c->all_present = true;
     c->position = offset + 104;
     c->error = CLEARING_SBE_OK;
     return true;
@@ -122,6 +128,7 @@ static inline bool clearing_CollateralReport_wrap_for_decode(clearing_Collateral
     c->acting_version = acting_version;
     if (!clearing_sbe_fits(offset, acting_block_length, buffer_length)) return clearing_CollateralReport_sbe_invalidate(c, CLEARING_SBE_E_SHORT_BUFFER);
     c->acting_block_length = acting_block_length;
+    c->all_present = acting_block_length >= UINT64_C(104);
     c->position = offset + acting_block_length;
     c->error = CLEARING_SBE_OK;
     return true;
@@ -136,7 +143,7 @@ static inline bool clearing_CollateralReport_wrap_and_apply_header(clearing_Coll
     c->offset = offset;
     c->acting_version = 1;
     if (!clearing_messageHeader_wrap(&h, buffer, offset, 1, buffer_length)) return clearing_CollateralReport_sbe_invalidate(c, CLEARING_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 8);
+    clearing_sbe_zero(buffer + offset, 8);
     (void)clearing_messageHeader_set_blockLength(&h, (uint16_t)104);
     (void)clearing_messageHeader_set_templateId(&h, (uint16_t)5);
     (void)clearing_messageHeader_set_schemaId(&h, (uint16_t)600);
@@ -194,7 +201,7 @@ static inline uint64_t clearing_CollateralReport_TransactTime_encoding_length(vo
 
 static inline bool clearing_CollateralReport_TransactTime_in_acting_version(const clearing_CollateralReport *c)
 {
-    return c->acting_block_length >= UINT64_C(8);
+    return c->all_present || (c->acting_block_length >= UINT64_C(8));
 }
 
 static inline uint64_t clearing_CollateralReport_TransactTime_null_value(void)
@@ -253,7 +260,7 @@ static inline uint64_t clearing_CollateralReport_MarginExcess_encoding_length(vo
 
 static inline bool clearing_CollateralReport_MarginExcess_in_acting_version(const clearing_CollateralReport *c)
 {
-    return c->acting_block_length >= UINT64_C(16);
+    return c->all_present || (c->acting_block_length >= UINT64_C(16));
 }
 
 static inline bool clearing_CollateralReport_MarginExcess(clearing_CollateralReport *c, clearing_MoneyNULL *out)
@@ -263,10 +270,13 @@ static inline bool clearing_CollateralReport_MarginExcess(clearing_CollateralRep
         out->error = c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!clearing_MoneyNULL_wrap(out, c->buffer, c->offset + 8, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 8;
+    out->acting_block_length = 8;
+    out->acting_version = c->acting_version;
+    out->error = CLEARING_SBE_OK;
     return true;
 }
 
@@ -295,7 +305,7 @@ static inline uint64_t clearing_CollateralReport_TotalNetValue_encoding_length(v
 
 static inline bool clearing_CollateralReport_TotalNetValue_in_acting_version(const clearing_CollateralReport *c)
 {
-    return c->acting_block_length >= UINT64_C(24);
+    return c->all_present || (c->acting_block_length >= UINT64_C(24));
 }
 
 static inline bool clearing_CollateralReport_TotalNetValue(clearing_CollateralReport *c, clearing_MoneyNULL *out)
@@ -305,10 +315,13 @@ static inline bool clearing_CollateralReport_TotalNetValue(clearing_CollateralRe
         out->error = c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!clearing_MoneyNULL_wrap(out, c->buffer, c->offset + 16, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 16;
+    out->acting_block_length = 8;
+    out->acting_version = c->acting_version;
+    out->error = CLEARING_SBE_OK;
     return true;
 }
 
@@ -337,7 +350,7 @@ static inline uint64_t clearing_CollateralReport_CashOutstanding_encoding_length
 
 static inline bool clearing_CollateralReport_CashOutstanding_in_acting_version(const clearing_CollateralReport *c)
 {
-    return c->acting_block_length >= UINT64_C(32);
+    return c->all_present || (c->acting_block_length >= UINT64_C(32));
 }
 
 static inline bool clearing_CollateralReport_CashOutstanding(clearing_CollateralReport *c, clearing_MoneyNULL *out)
@@ -347,10 +360,13 @@ static inline bool clearing_CollateralReport_CashOutstanding(clearing_Collateral
         out->error = c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!clearing_MoneyNULL_wrap(out, c->buffer, c->offset + 24, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 24;
+    out->acting_block_length = 8;
+    out->acting_version = c->acting_version;
+    out->error = CLEARING_SBE_OK;
     return true;
 }
 
@@ -382,7 +398,7 @@ static inline uint64_t clearing_CollateralReport_ClearingBusinessDate_encoding_l
 
 static inline bool clearing_CollateralReport_ClearingBusinessDate_in_acting_version(const clearing_CollateralReport *c)
 {
-    return c->acting_block_length >= UINT64_C(34);
+    return c->all_present || (c->acting_block_length >= UINT64_C(34));
 }
 
 static inline uint16_t clearing_CollateralReport_ClearingBusinessDate_null_value(void)
@@ -447,7 +463,7 @@ static inline uint64_t clearing_CollateralReport_CollStatus_encoding_length(void
 
 static inline bool clearing_CollateralReport_CollStatus_in_acting_version(const clearing_CollateralReport *c)
 {
-    return c->acting_block_length >= UINT64_C(35);
+    return c->all_present || (c->acting_block_length >= UINT64_C(35));
 }
 
 static inline uint8_t clearing_CollateralReport_CollStatus_raw(const clearing_CollateralReport *c)
@@ -503,7 +519,7 @@ static inline uint64_t clearing_CollateralReport_CollApplType_encoding_length(vo
 
 static inline bool clearing_CollateralReport_CollApplType_in_acting_version(const clearing_CollateralReport *c)
 {
-    return c->acting_block_length >= UINT64_C(36);
+    return c->all_present || (c->acting_block_length >= UINT64_C(36));
 }
 
 static inline uint8_t clearing_CollateralReport_CollApplType_raw(const clearing_CollateralReport *c)
@@ -561,7 +577,7 @@ static inline uint64_t clearing_CollateralReport_FinancialStatus_encoding_length
 
 static inline bool clearing_CollateralReport_FinancialStatus_in_acting_version(const clearing_CollateralReport *c)
 {
-    return c->acting_block_length >= UINT64_C(37);
+    return c->all_present || (c->acting_block_length >= UINT64_C(37));
 }
 
 static inline clearing_FinancialStatus clearing_CollateralReport_FinancialStatus(const clearing_CollateralReport *c)
@@ -605,7 +621,7 @@ static inline uint64_t clearing_CollateralReport_CollRptID_encoding_length(void)
 
 static inline bool clearing_CollateralReport_CollRptID_in_acting_version(const clearing_CollateralReport *c)
 {
-    return c->acting_block_length >= UINT64_C(57);
+    return c->all_present || (c->acting_block_length >= UINT64_C(57));
 }
 
 static inline uint64_t clearing_CollateralReport_CollRptID_length(void)
@@ -687,8 +703,8 @@ static inline bool clearing_CollateralReport_put_CollRptID(clearing_CollateralRe
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 37, src, (size_t)length);
-    if (length < 20) memset(c->buffer + c->offset + 37 + length, 0, (size_t)(20 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 37, 20);
+    clearing_sbe_copy(c->buffer + c->offset + 37, src, length);
     return true;
 }
 
@@ -727,7 +743,7 @@ static inline uint64_t clearing_CollateralReport_CollInquiryID_encoding_length(v
 
 static inline bool clearing_CollateralReport_CollInquiryID_in_acting_version(const clearing_CollateralReport *c)
 {
-    return c->acting_block_length >= UINT64_C(77);
+    return c->all_present || (c->acting_block_length >= UINT64_C(77));
 }
 
 static inline uint64_t clearing_CollateralReport_CollInquiryID_length(void)
@@ -819,8 +835,8 @@ static inline bool clearing_CollateralReport_put_CollInquiryID(clearing_Collater
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 57, src, (size_t)length);
-    if (length < 20) memset(c->buffer + c->offset + 57 + length, 0, (size_t)(20 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 57, 20);
+    clearing_sbe_copy(c->buffer + c->offset + 57, src, length);
     return true;
 }
 
@@ -856,7 +872,7 @@ static inline uint64_t clearing_CollateralReport_ClearingFirm_encoding_length(vo
 
 static inline bool clearing_CollateralReport_ClearingFirm_in_acting_version(const clearing_CollateralReport *c)
 {
-    return c->acting_block_length >= UINT64_C(85);
+    return c->all_present || (c->acting_block_length >= UINT64_C(85));
 }
 
 static inline uint64_t clearing_CollateralReport_ClearingFirm_length(void)
@@ -938,8 +954,8 @@ static inline bool clearing_CollateralReport_put_ClearingFirm(clearing_Collatera
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 77, src, (size_t)length);
-    if (length < 8) memset(c->buffer + c->offset + 77 + length, 0, (size_t)(8 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 77, 8);
+    clearing_sbe_copy(c->buffer + c->offset + 77, src, length);
     return true;
 }
 
@@ -978,7 +994,7 @@ static inline uint64_t clearing_CollateralReport_Account_encoding_length(void)
 
 static inline bool clearing_CollateralReport_Account_in_acting_version(const clearing_CollateralReport *c)
 {
-    return c->acting_block_length >= UINT64_C(101);
+    return c->all_present || (c->acting_block_length >= UINT64_C(101));
 }
 
 static inline uint64_t clearing_CollateralReport_Account_length(void)
@@ -1070,8 +1086,8 @@ static inline bool clearing_CollateralReport_put_Account(clearing_CollateralRepo
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 85, src, (size_t)length);
-    if (length < 16) memset(c->buffer + c->offset + 85 + length, 0, (size_t)(16 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 85, 16);
+    clearing_sbe_copy(c->buffer + c->offset + 85, src, length);
     return true;
 }
 
@@ -1107,7 +1123,7 @@ static inline uint64_t clearing_CollateralReport_Currency_encoding_length(void)
 
 static inline bool clearing_CollateralReport_Currency_in_acting_version(const clearing_CollateralReport *c)
 {
-    return c->acting_block_length >= UINT64_C(104);
+    return c->all_present || (c->acting_block_length >= UINT64_C(104));
 }
 
 static inline uint64_t clearing_CollateralReport_Currency_length(void)
@@ -1189,8 +1205,8 @@ static inline bool clearing_CollateralReport_put_Currency(clearing_CollateralRep
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 101, src, (size_t)length);
-    if (length < 3) memset(c->buffer + c->offset + 101 + length, 0, (size_t)(3 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 101, 3);
+    clearing_sbe_copy(c->buffer + c->offset + 101, src, length);
     return true;
 }
 
@@ -1246,6 +1262,7 @@ static inline void clearing_CollateralReport_CollateralAmounts_sbe_init(clearing
     g->position_ptr = &c->position;
     g->offset = 0;
     g->acting_block_length = 0;
+    g->all_present = false;
     g->acting_version = c->acting_version;
     g->block_length = 0;
     g->count = 0;
@@ -1290,7 +1307,7 @@ static inline bool clearing_CollateralReport_CollateralAmounts_set_count(clearin
         g->error = c->error = CLEARING_SBE_E_SHORT_BUFFER;
         return false;
     }
-    memset(g->buffer + p, 0, 4);
+    clearing_sbe_zero(g->buffer + p, 4);
     clearing_sbe_store_u16(g->buffer + p + 0, (uint16_t)19);
     clearing_sbe_store_u16(g->buffer + p + 2, (uint16_t)count);
     *g->position_ptr = p + 4;
@@ -1319,12 +1336,14 @@ static inline bool clearing_CollateralReport_CollateralAmounts_next(clearing_Col
     uint64_t p = *g->position_ptr;
     if (!clearing_sbe_fits(p, g->block_length, g->buffer_length)) {
         g->acting_block_length = 0;
+        g->all_present = false;
         g->error = CLEARING_SBE_E_SHORT_BUFFER;
         return false;
     }
-    if (g->encoding && g->block_length > 0) memset(g->buffer + p, 0, (size_t)g->block_length);
+    if (g->encoding) clearing_sbe_zero(g->buffer + p, g->block_length);
     g->offset = p;
     g->acting_block_length = g->block_length;
+    g->all_present = g->block_length >= UINT64_C(19);
     *g->position_ptr = p + g->block_length;
     g->index++;
     return true;
@@ -1355,7 +1374,7 @@ static inline uint64_t clearing_CollateralReport_CollateralAmounts_CurrentCollat
 
 static inline bool clearing_CollateralReport_CollateralAmounts_CurrentCollateralAmount_in_acting_version(const clearing_CollateralReport_CollateralAmounts *c)
 {
-    return c->acting_block_length >= UINT64_C(8);
+    return c->all_present || (c->acting_block_length >= UINT64_C(8));
 }
 
 static inline bool clearing_CollateralReport_CollateralAmounts_CurrentCollateralAmount(clearing_CollateralReport_CollateralAmounts *c, clearing_Money *out)
@@ -1365,10 +1384,13 @@ static inline bool clearing_CollateralReport_CollateralAmounts_CurrentCollateral
         out->error = c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!clearing_Money_wrap(out, c->buffer, c->offset + 0, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 0;
+    out->acting_block_length = 8;
+    out->acting_version = c->acting_version;
+    out->error = CLEARING_SBE_OK;
     return true;
 }
 
@@ -1397,7 +1419,7 @@ static inline uint64_t clearing_CollateralReport_CollateralAmounts_CollateralCur
 
 static inline bool clearing_CollateralReport_CollateralAmounts_CollateralCurrency_in_acting_version(const clearing_CollateralReport_CollateralAmounts *c)
 {
-    return c->acting_block_length >= UINT64_C(11);
+    return c->all_present || (c->acting_block_length >= UINT64_C(11));
 }
 
 static inline uint64_t clearing_CollateralReport_CollateralAmounts_CollateralCurrency_length(void)
@@ -1479,8 +1501,8 @@ static inline bool clearing_CollateralReport_CollateralAmounts_put_CollateralCur
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 8, src, (size_t)length);
-    if (length < 3) memset(c->buffer + c->offset + 8 + length, 0, (size_t)(3 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 8, 3);
+    clearing_sbe_copy(c->buffer + c->offset + 8, src, length);
     return true;
 }
 
@@ -1516,7 +1538,7 @@ static inline uint64_t clearing_CollateralReport_CollateralAmounts_CollateralTyp
 
 static inline bool clearing_CollateralReport_CollateralAmounts_CollateralType_in_acting_version(const clearing_CollateralReport_CollateralAmounts *c)
 {
-    return c->acting_block_length >= UINT64_C(19);
+    return c->all_present || (c->acting_block_length >= UINT64_C(19));
 }
 
 static inline uint64_t clearing_CollateralReport_CollateralAmounts_CollateralType_length(void)
@@ -1598,8 +1620,8 @@ static inline bool clearing_CollateralReport_CollateralAmounts_put_CollateralTyp
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 11, src, (size_t)length);
-    if (length < 8) memset(c->buffer + c->offset + 11 + length, 0, (size_t)(8 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 11, 8);
+    clearing_sbe_copy(c->buffer + c->offset + 11, src, length);
     return true;
 }
 
@@ -1700,7 +1722,7 @@ static inline bool clearing_CollateralReport_get_Text(clearing_CollateralReport 
         c->error = CLEARING_SBE_E_DST_TOO_SMALL;
         return false;
     }
-    if (len > 0) memcpy(dst, c->buffer + p + 2, (size_t)len);
+    clearing_sbe_copy(dst, c->buffer + p + 2, len);
     c->position = p + 2 + len;
     if (length_out != NULL) *length_out = len;
     return true;
@@ -1723,7 +1745,7 @@ static inline bool clearing_CollateralReport_put_Text(clearing_CollateralReport 
         return false;
     }
     clearing_sbe_store_u16(c->buffer + p + 0, (uint16_t)length);
-    if (length > 0) memcpy(c->buffer + p + 2, src, (size_t)length);
+    clearing_sbe_copy(c->buffer + p + 2, src, length);
     c->position = p + 2 + length;
     return true;
 }

@@ -72,10 +72,13 @@ static inline bool clearing_CommissionData_commission(clearing_CommissionData *c
         out->error = c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!clearing_MoneyNULL_wrap(out, c->buffer, c->offset + 0, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 0;
+    out->acting_block_length = 8;
+    out->acting_version = c->acting_version;
+    out->error = CLEARING_SBE_OK;
     return true;
 }
 
@@ -229,8 +232,8 @@ static inline bool clearing_CommissionData_put_commCurrency(clearing_CommissionD
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 9, src, (size_t)length);
-    if (length < 3) memset(c->buffer + c->offset + 9 + length, 0, (size_t)(3 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 9, 3);
+    clearing_sbe_copy(c->buffer + c->offset + 9, src, length);
     return true;
 }
 

@@ -42,21 +42,20 @@ static inline uint8_t clearing_MarginAmtType_code(clearing_MarginAmtType value)
 /** Code on the wire to enum. The null code is accepted (gives NULL_VALUE); an unknown code returns false. */
 static inline bool clearing_MarginAmtType_from_code(uint8_t code, clearing_MarginAmtType *out)
 {
-    switch (code) {
-        case 1: *out = clearing_MarginAmtType_AdditionalMargin; return true;
-        case 6: *out = clearing_MarginAmtType_ConcentrationMargin; return true;
-        case 7: *out = clearing_MarginAmtType_CoreMargin; return true;
-        case 8: *out = clearing_MarginAmtType_DeliveryMargin; return true;
-        case 11: *out = clearing_MarginAmtType_InitialMargin; return true;
-        case 12: *out = clearing_MarginAmtType_LiquidatingMargin; return true;
-        case 13: *out = clearing_MarginAmtType_MarginCallAmount; return true;
-        case 14: *out = clearing_MarginAmtType_MarginDeficitAmount; return true;
-        case 15: *out = clearing_MarginAmtType_MarginExcessAmount; return true;
-        case 22: *out = clearing_MarginAmtType_TotalMargin; return true;
-        case 23: *out = clearing_MarginAmtType_VariationMargin; return true;
-        case 255: *out = clearing_MarginAmtType_NULL_VALUE; return true;
-        default: return false;
-    }
+    static const uint8_t valid[256] = {
+        0, 1, 0, 0, 0, 0, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1
+    };
+    const uint8_t u = (uint8_t)code;
+    if (valid[u] == 0) return false;
+    *out = (clearing_MarginAmtType)u;
+    return true;
 }
 
 /** Name of a value as in the schema; NULL for NULL_VALUE and unknown values. */

@@ -29,6 +29,8 @@ typedef struct clearing_MarginRequirementReport {
     uint64_t acting_version;
     /** Last error of a call on this flyweight (CLEARING_SBE_OK or CLEARING_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } clearing_MarginRequirementReport;
 
 /**
@@ -52,6 +54,8 @@ typedef struct clearing_MarginRequirementReport_MarginAmounts {
     bool encoding;
     /** Last error of a call on this flyweight (CLEARING_SBE_OK or CLEARING_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } clearing_MarginRequirementReport_MarginAmounts;
 
 static inline uint16_t clearing_MarginRequirementReport_sbe_block_length(void)
@@ -88,6 +92,7 @@ static inline uint64_t clearing_MarginRequirementReport_sbe_header_size(void)
 static inline bool clearing_MarginRequirementReport_sbe_invalidate(clearing_MarginRequirementReport *c, int error)
 {
     c->acting_block_length = 0;
+    c->all_present = false;
     c->position = c->buffer_length;
     c->error = error;
     return false;
@@ -101,8 +106,9 @@ static inline bool clearing_MarginRequirementReport_wrap_for_encode(clearing_Mar
     c->offset = offset;
     c->acting_version = 1;
     if (!clearing_sbe_fits(offset, 58, buffer_length)) return clearing_MarginRequirementReport_sbe_invalidate(c, CLEARING_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 58);
+    clearing_sbe_zero(buffer + offset, 58);
     c->acting_block_length = 58;
+    c->all_present = true;
     c->position = offset + 58;
     c->error = CLEARING_SBE_OK;
     return true;
@@ -121,6 +127,7 @@ static inline bool clearing_MarginRequirementReport_wrap_for_decode(clearing_Mar
     c->acting_version = acting_version;
     if (!clearing_sbe_fits(offset, acting_block_length, buffer_length)) return clearing_MarginRequirementReport_sbe_invalidate(c, CLEARING_SBE_E_SHORT_BUFFER);
     c->acting_block_length = acting_block_length;
+    c->all_present = acting_block_length >= UINT64_C(58);
     c->position = offset + acting_block_length;
     c->error = CLEARING_SBE_OK;
     return true;
@@ -135,7 +142,7 @@ static inline bool clearing_MarginRequirementReport_wrap_and_apply_header(cleari
     c->offset = offset;
     c->acting_version = 1;
     if (!clearing_messageHeader_wrap(&h, buffer, offset, 1, buffer_length)) return clearing_MarginRequirementReport_sbe_invalidate(c, CLEARING_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 8);
+    clearing_sbe_zero(buffer + offset, 8);
     (void)clearing_messageHeader_set_blockLength(&h, (uint16_t)58);
     (void)clearing_messageHeader_set_templateId(&h, (uint16_t)4);
     (void)clearing_messageHeader_set_schemaId(&h, (uint16_t)600);
@@ -193,7 +200,7 @@ static inline uint64_t clearing_MarginRequirementReport_TransactTime_encoding_le
 
 static inline bool clearing_MarginRequirementReport_TransactTime_in_acting_version(const clearing_MarginRequirementReport *c)
 {
-    return c->acting_block_length >= UINT64_C(8);
+    return c->all_present || (c->acting_block_length >= UINT64_C(8));
 }
 
 static inline uint64_t clearing_MarginRequirementReport_TransactTime_null_value(void)
@@ -252,7 +259,7 @@ static inline uint64_t clearing_MarginRequirementReport_ClearingBusinessDate_enc
 
 static inline bool clearing_MarginRequirementReport_ClearingBusinessDate_in_acting_version(const clearing_MarginRequirementReport *c)
 {
-    return c->acting_block_length >= UINT64_C(10);
+    return c->all_present || (c->acting_block_length >= UINT64_C(10));
 }
 
 static inline uint16_t clearing_MarginRequirementReport_ClearingBusinessDate_null_value(void)
@@ -311,7 +318,7 @@ static inline uint64_t clearing_MarginRequirementReport_MarginReqmtRptType_encod
 
 static inline bool clearing_MarginRequirementReport_MarginReqmtRptType_in_acting_version(const clearing_MarginRequirementReport *c)
 {
-    return c->acting_block_length >= UINT64_C(11);
+    return c->all_present || (c->acting_block_length >= UINT64_C(11));
 }
 
 static inline uint8_t clearing_MarginRequirementReport_MarginReqmtRptType_raw(const clearing_MarginRequirementReport *c)
@@ -364,7 +371,7 @@ static inline uint64_t clearing_MarginRequirementReport_MarginReqmtRptID_encodin
 
 static inline bool clearing_MarginRequirementReport_MarginReqmtRptID_in_acting_version(const clearing_MarginRequirementReport *c)
 {
-    return c->acting_block_length >= UINT64_C(31);
+    return c->all_present || (c->acting_block_length >= UINT64_C(31));
 }
 
 static inline uint64_t clearing_MarginRequirementReport_MarginReqmtRptID_length(void)
@@ -446,8 +453,8 @@ static inline bool clearing_MarginRequirementReport_put_MarginReqmtRptID(clearin
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 11, src, (size_t)length);
-    if (length < 20) memset(c->buffer + c->offset + 11 + length, 0, (size_t)(20 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 11, 20);
+    clearing_sbe_copy(c->buffer + c->offset + 11, src, length);
     return true;
 }
 
@@ -483,7 +490,7 @@ static inline uint64_t clearing_MarginRequirementReport_ClearingFirm_encoding_le
 
 static inline bool clearing_MarginRequirementReport_ClearingFirm_in_acting_version(const clearing_MarginRequirementReport *c)
 {
-    return c->acting_block_length >= UINT64_C(39);
+    return c->all_present || (c->acting_block_length >= UINT64_C(39));
 }
 
 static inline uint64_t clearing_MarginRequirementReport_ClearingFirm_length(void)
@@ -565,8 +572,8 @@ static inline bool clearing_MarginRequirementReport_put_ClearingFirm(clearing_Ma
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 31, src, (size_t)length);
-    if (length < 8) memset(c->buffer + c->offset + 31 + length, 0, (size_t)(8 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 31, 8);
+    clearing_sbe_copy(c->buffer + c->offset + 31, src, length);
     return true;
 }
 
@@ -605,7 +612,7 @@ static inline uint64_t clearing_MarginRequirementReport_Account_encoding_length(
 
 static inline bool clearing_MarginRequirementReport_Account_in_acting_version(const clearing_MarginRequirementReport *c)
 {
-    return c->acting_block_length >= UINT64_C(55);
+    return c->all_present || (c->acting_block_length >= UINT64_C(55));
 }
 
 static inline uint64_t clearing_MarginRequirementReport_Account_length(void)
@@ -697,8 +704,8 @@ static inline bool clearing_MarginRequirementReport_put_Account(clearing_MarginR
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 39, src, (size_t)length);
-    if (length < 16) memset(c->buffer + c->offset + 39 + length, 0, (size_t)(16 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 39, 16);
+    clearing_sbe_copy(c->buffer + c->offset + 39, src, length);
     return true;
 }
 
@@ -734,7 +741,7 @@ static inline uint64_t clearing_MarginRequirementReport_Currency_encoding_length
 
 static inline bool clearing_MarginRequirementReport_Currency_in_acting_version(const clearing_MarginRequirementReport *c)
 {
-    return c->acting_block_length >= UINT64_C(58);
+    return c->all_present || (c->acting_block_length >= UINT64_C(58));
 }
 
 static inline uint64_t clearing_MarginRequirementReport_Currency_length(void)
@@ -816,8 +823,8 @@ static inline bool clearing_MarginRequirementReport_put_Currency(clearing_Margin
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 55, src, (size_t)length);
-    if (length < 3) memset(c->buffer + c->offset + 55 + length, 0, (size_t)(3 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 55, 3);
+    clearing_sbe_copy(c->buffer + c->offset + 55, src, length);
     return true;
 }
 
@@ -873,6 +880,7 @@ static inline void clearing_MarginRequirementReport_MarginAmounts_sbe_init(clear
     g->position_ptr = &c->position;
     g->offset = 0;
     g->acting_block_length = 0;
+    g->all_present = false;
     g->acting_version = c->acting_version;
     g->block_length = 0;
     g->count = 0;
@@ -917,7 +925,7 @@ static inline bool clearing_MarginRequirementReport_MarginAmounts_set_count(clea
         g->error = c->error = CLEARING_SBE_E_SHORT_BUFFER;
         return false;
     }
-    memset(g->buffer + p, 0, 4);
+    clearing_sbe_zero(g->buffer + p, 4);
     clearing_sbe_store_u16(g->buffer + p + 0, (uint16_t)13);
     clearing_sbe_store_u16(g->buffer + p + 2, (uint16_t)count);
     *g->position_ptr = p + 4;
@@ -946,12 +954,14 @@ static inline bool clearing_MarginRequirementReport_MarginAmounts_next(clearing_
     uint64_t p = *g->position_ptr;
     if (!clearing_sbe_fits(p, g->block_length, g->buffer_length)) {
         g->acting_block_length = 0;
+        g->all_present = false;
         g->error = CLEARING_SBE_E_SHORT_BUFFER;
         return false;
     }
-    if (g->encoding && g->block_length > 0) memset(g->buffer + p, 0, (size_t)g->block_length);
+    if (g->encoding) clearing_sbe_zero(g->buffer + p, g->block_length);
     g->offset = p;
     g->acting_block_length = g->block_length;
+    g->all_present = g->block_length >= UINT64_C(13) && g->acting_version >= UINT64_C(1);
     *g->position_ptr = p + g->block_length;
     g->index++;
     return true;
@@ -982,7 +992,7 @@ static inline uint64_t clearing_MarginRequirementReport_MarginAmounts_MarginAmt_
 
 static inline bool clearing_MarginRequirementReport_MarginAmounts_MarginAmt_in_acting_version(const clearing_MarginRequirementReport_MarginAmounts *c)
 {
-    return c->acting_block_length >= UINT64_C(8);
+    return c->all_present || (c->acting_block_length >= UINT64_C(8));
 }
 
 static inline bool clearing_MarginRequirementReport_MarginAmounts_MarginAmt(clearing_MarginRequirementReport_MarginAmounts *c, clearing_Money *out)
@@ -992,10 +1002,13 @@ static inline bool clearing_MarginRequirementReport_MarginAmounts_MarginAmt(clea
         out->error = c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!clearing_Money_wrap(out, c->buffer, c->offset + 0, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 0;
+    out->acting_block_length = 8;
+    out->acting_version = c->acting_version;
+    out->error = CLEARING_SBE_OK;
     return true;
 }
 
@@ -1024,7 +1037,7 @@ static inline uint64_t clearing_MarginRequirementReport_MarginAmounts_MarginAmtT
 
 static inline bool clearing_MarginRequirementReport_MarginAmounts_MarginAmtType_in_acting_version(const clearing_MarginRequirementReport_MarginAmounts *c)
 {
-    return c->acting_block_length >= UINT64_C(9);
+    return c->all_present || (c->acting_block_length >= UINT64_C(9));
 }
 
 static inline uint8_t clearing_MarginRequirementReport_MarginAmounts_MarginAmtType_raw(const clearing_MarginRequirementReport_MarginAmounts *c)
@@ -1077,7 +1090,7 @@ static inline uint64_t clearing_MarginRequirementReport_MarginAmounts_MarginAmtC
 
 static inline bool clearing_MarginRequirementReport_MarginAmounts_MarginAmtCcy_in_acting_version(const clearing_MarginRequirementReport_MarginAmounts *c)
 {
-    return c->acting_block_length >= UINT64_C(12);
+    return c->all_present || (c->acting_block_length >= UINT64_C(12));
 }
 
 static inline uint64_t clearing_MarginRequirementReport_MarginAmounts_MarginAmtCcy_length(void)
@@ -1159,8 +1172,8 @@ static inline bool clearing_MarginRequirementReport_MarginAmounts_put_MarginAmtC
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 9, src, (size_t)length);
-    if (length < 3) memset(c->buffer + c->offset + 9 + length, 0, (size_t)(3 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 9, 3);
+    clearing_sbe_copy(c->buffer + c->offset + 9, src, length);
     return true;
 }
 
@@ -1200,7 +1213,7 @@ static inline uint64_t clearing_MarginRequirementReport_MarginAmounts_MarginDire
 
 static inline bool clearing_MarginRequirementReport_MarginAmounts_MarginDirection_in_acting_version(const clearing_MarginRequirementReport_MarginAmounts *c)
 {
-    return c->acting_version >= UINT64_C(1) && c->acting_block_length >= UINT64_C(13);
+    return c->all_present || (c->acting_version >= UINT64_C(1) && c->acting_block_length >= UINT64_C(13));
 }
 
 static inline uint8_t clearing_MarginRequirementReport_MarginAmounts_MarginDirection_raw(const clearing_MarginRequirementReport_MarginAmounts *c)
@@ -1323,7 +1336,7 @@ static inline bool clearing_MarginRequirementReport_get_Text(clearing_MarginRequ
         c->error = CLEARING_SBE_E_DST_TOO_SMALL;
         return false;
     }
-    if (len > 0) memcpy(dst, c->buffer + p + 2, (size_t)len);
+    clearing_sbe_copy(dst, c->buffer + p + 2, len);
     c->position = p + 2 + len;
     if (length_out != NULL) *length_out = len;
     return true;
@@ -1346,7 +1359,7 @@ static inline bool clearing_MarginRequirementReport_put_Text(clearing_MarginRequ
         return false;
     }
     clearing_sbe_store_u16(c->buffer + p + 0, (uint16_t)length);
-    if (length > 0) memcpy(c->buffer + p + 2, src, (size_t)length);
+    clearing_sbe_copy(c->buffer + p + 2, src, length);
     c->position = p + 2 + length;
     return true;
 }

@@ -31,6 +31,8 @@ typedef struct clearing_PositionReport {
     uint64_t acting_version;
     /** Last error of a call on this flyweight (CLEARING_SBE_OK or CLEARING_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } clearing_PositionReport;
 
 /**
@@ -54,6 +56,8 @@ typedef struct clearing_PositionReport_Positions {
     bool encoding;
     /** Last error of a call on this flyweight (CLEARING_SBE_OK or CLEARING_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } clearing_PositionReport_Positions;
 
 /**
@@ -77,6 +81,8 @@ typedef struct clearing_PositionReport_Amounts {
     bool encoding;
     /** Last error of a call on this flyweight (CLEARING_SBE_OK or CLEARING_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } clearing_PositionReport_Amounts;
 
 static inline uint16_t clearing_PositionReport_sbe_block_length(void)
@@ -113,6 +119,7 @@ static inline uint64_t clearing_PositionReport_sbe_header_size(void)
 static inline bool clearing_PositionReport_sbe_invalidate(clearing_PositionReport *c, int error)
 {
     c->acting_block_length = 0;
+    c->all_present = false;
     c->position = c->buffer_length;
     c->error = error;
     return false;
@@ -126,8 +133,9 @@ static inline bool clearing_PositionReport_wrap_for_encode(clearing_PositionRepo
     c->offset = offset;
     c->acting_version = 1;
     if (!clearing_sbe_fits(offset, 120, buffer_length)) return clearing_PositionReport_sbe_invalidate(c, CLEARING_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 120);
+    clearing_sbe_zero(buffer + offset, 120);
     c->acting_block_length = 120;
+    c->all_present = true;
     c->position = offset + 120;
     c->error = CLEARING_SBE_OK;
     return true;
@@ -146,6 +154,7 @@ static inline bool clearing_PositionReport_wrap_for_decode(clearing_PositionRepo
     c->acting_version = acting_version;
     if (!clearing_sbe_fits(offset, acting_block_length, buffer_length)) return clearing_PositionReport_sbe_invalidate(c, CLEARING_SBE_E_SHORT_BUFFER);
     c->acting_block_length = acting_block_length;
+    c->all_present = acting_block_length >= UINT64_C(120) && acting_version >= UINT64_C(1);
     c->position = offset + acting_block_length;
     c->error = CLEARING_SBE_OK;
     return true;
@@ -160,7 +169,7 @@ static inline bool clearing_PositionReport_wrap_and_apply_header(clearing_Positi
     c->offset = offset;
     c->acting_version = 1;
     if (!clearing_messageHeader_wrap(&h, buffer, offset, 1, buffer_length)) return clearing_PositionReport_sbe_invalidate(c, CLEARING_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 8);
+    clearing_sbe_zero(buffer + offset, 8);
     (void)clearing_messageHeader_set_blockLength(&h, (uint16_t)120);
     (void)clearing_messageHeader_set_templateId(&h, (uint16_t)3);
     (void)clearing_messageHeader_set_schemaId(&h, (uint16_t)600);
@@ -218,7 +227,7 @@ static inline uint64_t clearing_PositionReport_TransactTime_encoding_length(void
 
 static inline bool clearing_PositionReport_TransactTime_in_acting_version(const clearing_PositionReport *c)
 {
-    return c->acting_block_length >= UINT64_C(8);
+    return c->all_present || (c->acting_block_length >= UINT64_C(8));
 }
 
 static inline uint64_t clearing_PositionReport_TransactTime_null_value(void)
@@ -277,7 +286,7 @@ static inline uint64_t clearing_PositionReport_SettlPrice_encoding_length(void)
 
 static inline bool clearing_PositionReport_SettlPrice_in_acting_version(const clearing_PositionReport *c)
 {
-    return c->acting_block_length >= UINT64_C(16);
+    return c->all_present || (c->acting_block_length >= UINT64_C(16));
 }
 
 static inline bool clearing_PositionReport_SettlPrice(clearing_PositionReport *c, clearing_PriceNULL *out)
@@ -287,10 +296,13 @@ static inline bool clearing_PositionReport_SettlPrice(clearing_PositionReport *c
         out->error = c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!clearing_PriceNULL_wrap(out, c->buffer, c->offset + 8, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 8;
+    out->acting_block_length = 8;
+    out->acting_version = c->acting_version;
+    out->error = CLEARING_SBE_OK;
     return true;
 }
 
@@ -319,7 +331,7 @@ static inline uint64_t clearing_PositionReport_ClearingBusinessDate_encoding_len
 
 static inline bool clearing_PositionReport_ClearingBusinessDate_in_acting_version(const clearing_PositionReport *c)
 {
-    return c->acting_block_length >= UINT64_C(18);
+    return c->all_present || (c->acting_block_length >= UINT64_C(18));
 }
 
 static inline uint16_t clearing_PositionReport_ClearingBusinessDate_null_value(void)
@@ -381,7 +393,7 @@ static inline uint64_t clearing_PositionReport_SettlDate_encoding_length(void)
 
 static inline bool clearing_PositionReport_SettlDate_in_acting_version(const clearing_PositionReport *c)
 {
-    return c->acting_block_length >= UINT64_C(20);
+    return c->all_present || (c->acting_block_length >= UINT64_C(20));
 }
 
 static inline uint16_t clearing_PositionReport_SettlDate_null_value(void)
@@ -449,7 +461,7 @@ static inline uint64_t clearing_PositionReport_SettlPriceType_encoding_length(vo
 
 static inline bool clearing_PositionReport_SettlPriceType_in_acting_version(const clearing_PositionReport *c)
 {
-    return c->acting_block_length >= UINT64_C(21);
+    return c->all_present || (c->acting_block_length >= UINT64_C(21));
 }
 
 static inline uint8_t clearing_PositionReport_SettlPriceType_raw(const clearing_PositionReport *c)
@@ -507,7 +519,7 @@ static inline uint64_t clearing_PositionReport_PosMaintRptID_encoding_length(voi
 
 static inline bool clearing_PositionReport_PosMaintRptID_in_acting_version(const clearing_PositionReport *c)
 {
-    return c->acting_block_length >= UINT64_C(41);
+    return c->all_present || (c->acting_block_length >= UINT64_C(41));
 }
 
 static inline uint64_t clearing_PositionReport_PosMaintRptID_length(void)
@@ -589,8 +601,8 @@ static inline bool clearing_PositionReport_put_PosMaintRptID(clearing_PositionRe
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 21, src, (size_t)length);
-    if (length < 20) memset(c->buffer + c->offset + 21 + length, 0, (size_t)(20 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 21, 20);
+    clearing_sbe_copy(c->buffer + c->offset + 21, src, length);
     return true;
 }
 
@@ -629,7 +641,7 @@ static inline uint64_t clearing_PositionReport_PosReqID_encoding_length(void)
 
 static inline bool clearing_PositionReport_PosReqID_in_acting_version(const clearing_PositionReport *c)
 {
-    return c->acting_block_length >= UINT64_C(61);
+    return c->all_present || (c->acting_block_length >= UINT64_C(61));
 }
 
 static inline uint64_t clearing_PositionReport_PosReqID_length(void)
@@ -721,8 +733,8 @@ static inline bool clearing_PositionReport_put_PosReqID(clearing_PositionReport 
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 41, src, (size_t)length);
-    if (length < 20) memset(c->buffer + c->offset + 41 + length, 0, (size_t)(20 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 41, 20);
+    clearing_sbe_copy(c->buffer + c->offset + 41, src, length);
     return true;
 }
 
@@ -758,7 +770,7 @@ static inline uint64_t clearing_PositionReport_ClearingFirm_encoding_length(void
 
 static inline bool clearing_PositionReport_ClearingFirm_in_acting_version(const clearing_PositionReport *c)
 {
-    return c->acting_block_length >= UINT64_C(69);
+    return c->all_present || (c->acting_block_length >= UINT64_C(69));
 }
 
 static inline uint64_t clearing_PositionReport_ClearingFirm_length(void)
@@ -840,8 +852,8 @@ static inline bool clearing_PositionReport_put_ClearingFirm(clearing_PositionRep
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 61, src, (size_t)length);
-    if (length < 8) memset(c->buffer + c->offset + 61 + length, 0, (size_t)(8 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 61, 8);
+    clearing_sbe_copy(c->buffer + c->offset + 61, src, length);
     return true;
 }
 
@@ -880,7 +892,7 @@ static inline uint64_t clearing_PositionReport_Account_encoding_length(void)
 
 static inline bool clearing_PositionReport_Account_in_acting_version(const clearing_PositionReport *c)
 {
-    return c->acting_block_length >= UINT64_C(85);
+    return c->all_present || (c->acting_block_length >= UINT64_C(85));
 }
 
 static inline uint64_t clearing_PositionReport_Account_length(void)
@@ -972,8 +984,8 @@ static inline bool clearing_PositionReport_put_Account(clearing_PositionReport *
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 69, src, (size_t)length);
-    if (length < 16) memset(c->buffer + c->offset + 69 + length, 0, (size_t)(16 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 69, 16);
+    clearing_sbe_copy(c->buffer + c->offset + 69, src, length);
     return true;
 }
 
@@ -1035,7 +1047,7 @@ static inline uint64_t clearing_PositionReport_SecurityID_encoding_length(void)
 
 static inline bool clearing_PositionReport_SecurityID_in_acting_version(const clearing_PositionReport *c)
 {
-    return c->acting_block_length >= UINT64_C(97);
+    return c->all_present || (c->acting_block_length >= UINT64_C(97));
 }
 
 static inline uint64_t clearing_PositionReport_SecurityID_length(void)
@@ -1127,8 +1139,8 @@ static inline bool clearing_PositionReport_put_SecurityID(clearing_PositionRepor
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 85, src, (size_t)length);
-    if (length < 12) memset(c->buffer + c->offset + 85 + length, 0, (size_t)(12 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 85, 12);
+    clearing_sbe_copy(c->buffer + c->offset + 85, src, length);
     return true;
 }
 
@@ -1190,7 +1202,7 @@ static inline uint64_t clearing_PositionReport_SecurityAltID_encoding_length(voi
 
 static inline bool clearing_PositionReport_SecurityAltID_in_acting_version(const clearing_PositionReport *c)
 {
-    return c->acting_block_length >= UINT64_C(106);
+    return c->all_present || (c->acting_block_length >= UINT64_C(106));
 }
 
 static inline uint64_t clearing_PositionReport_SecurityAltID_length(void)
@@ -1282,8 +1294,8 @@ static inline bool clearing_PositionReport_put_SecurityAltID(clearing_PositionRe
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 97, src, (size_t)length);
-    if (length < 9) memset(c->buffer + c->offset + 97 + length, 0, (size_t)(9 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 97, 9);
+    clearing_sbe_copy(c->buffer + c->offset + 97, src, length);
     return true;
 }
 
@@ -1319,7 +1331,7 @@ static inline uint64_t clearing_PositionReport_Currency_encoding_length(void)
 
 static inline bool clearing_PositionReport_Currency_in_acting_version(const clearing_PositionReport *c)
 {
-    return c->acting_block_length >= UINT64_C(109);
+    return c->all_present || (c->acting_block_length >= UINT64_C(109));
 }
 
 static inline uint64_t clearing_PositionReport_Currency_length(void)
@@ -1401,8 +1413,8 @@ static inline bool clearing_PositionReport_put_Currency(clearing_PositionReport 
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 106, src, (size_t)length);
-    if (length < 3) memset(c->buffer + c->offset + 106 + length, 0, (size_t)(3 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 106, 3);
+    clearing_sbe_copy(c->buffer + c->offset + 106, src, length);
     return true;
 }
 
@@ -1441,7 +1453,7 @@ static inline uint64_t clearing_PositionReport_PriorSettlPrice_encoding_length(v
 
 static inline bool clearing_PositionReport_PriorSettlPrice_in_acting_version(const clearing_PositionReport *c)
 {
-    return c->acting_version >= UINT64_C(1) && c->acting_block_length >= UINT64_C(120);
+    return c->all_present || (c->acting_version >= UINT64_C(1) && c->acting_block_length >= UINT64_C(120));
 }
 
 static inline bool clearing_PositionReport_PriorSettlPrice(clearing_PositionReport *c, clearing_PriceNULL *out)
@@ -1451,10 +1463,13 @@ static inline bool clearing_PositionReport_PriorSettlPrice(clearing_PositionRepo
         out->error = c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!clearing_PriceNULL_wrap(out, c->buffer, c->offset + 112, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 112;
+    out->acting_block_length = 8;
+    out->acting_version = c->acting_version;
+    out->error = CLEARING_SBE_OK;
     return true;
 }
 
@@ -1503,6 +1518,7 @@ static inline void clearing_PositionReport_Positions_sbe_init(clearing_PositionR
     g->position_ptr = &c->position;
     g->offset = 0;
     g->acting_block_length = 0;
+    g->all_present = false;
     g->acting_version = c->acting_version;
     g->block_length = 0;
     g->count = 0;
@@ -1547,7 +1563,7 @@ static inline bool clearing_PositionReport_Positions_set_count(clearing_Position
         g->error = c->error = CLEARING_SBE_E_SHORT_BUFFER;
         return false;
     }
-    memset(g->buffer + p, 0, 4);
+    clearing_sbe_zero(g->buffer + p, 4);
     clearing_sbe_store_u16(g->buffer + p + 0, (uint16_t)21);
     clearing_sbe_store_u16(g->buffer + p + 2, (uint16_t)count);
     *g->position_ptr = p + 4;
@@ -1576,12 +1592,14 @@ static inline bool clearing_PositionReport_Positions_next(clearing_PositionRepor
     uint64_t p = *g->position_ptr;
     if (!clearing_sbe_fits(p, g->block_length, g->buffer_length)) {
         g->acting_block_length = 0;
+        g->all_present = false;
         g->error = CLEARING_SBE_E_SHORT_BUFFER;
         return false;
     }
-    if (g->encoding && g->block_length > 0) memset(g->buffer + p, 0, (size_t)g->block_length);
+    if (g->encoding) clearing_sbe_zero(g->buffer + p, g->block_length);
     g->offset = p;
     g->acting_block_length = g->block_length;
+    g->all_present = g->block_length >= UINT64_C(21);
     *g->position_ptr = p + g->block_length;
     g->index++;
     return true;
@@ -1612,7 +1630,7 @@ static inline uint64_t clearing_PositionReport_Positions_LongQty_encoding_length
 
 static inline bool clearing_PositionReport_Positions_LongQty_in_acting_version(const clearing_PositionReport_Positions *c)
 {
-    return c->acting_block_length >= UINT64_C(8);
+    return c->all_present || (c->acting_block_length >= UINT64_C(8));
 }
 
 static inline bool clearing_PositionReport_Positions_LongQty(clearing_PositionReport_Positions *c, clearing_Qty *out)
@@ -1622,10 +1640,13 @@ static inline bool clearing_PositionReport_Positions_LongQty(clearing_PositionRe
         out->error = c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!clearing_Qty_wrap(out, c->buffer, c->offset + 0, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 0;
+    out->acting_block_length = 8;
+    out->acting_version = c->acting_version;
+    out->error = CLEARING_SBE_OK;
     return true;
 }
 
@@ -1654,7 +1675,7 @@ static inline uint64_t clearing_PositionReport_Positions_ShortQty_encoding_lengt
 
 static inline bool clearing_PositionReport_Positions_ShortQty_in_acting_version(const clearing_PositionReport_Positions *c)
 {
-    return c->acting_block_length >= UINT64_C(16);
+    return c->all_present || (c->acting_block_length >= UINT64_C(16));
 }
 
 static inline bool clearing_PositionReport_Positions_ShortQty(clearing_PositionReport_Positions *c, clearing_Qty *out)
@@ -1664,10 +1685,13 @@ static inline bool clearing_PositionReport_Positions_ShortQty(clearing_PositionR
         out->error = c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!clearing_Qty_wrap(out, c->buffer, c->offset + 8, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 8;
+    out->acting_block_length = 8;
+    out->acting_version = c->acting_version;
+    out->error = CLEARING_SBE_OK;
     return true;
 }
 
@@ -1696,7 +1720,7 @@ static inline uint64_t clearing_PositionReport_Positions_PosType_encoding_length
 
 static inline bool clearing_PositionReport_Positions_PosType_in_acting_version(const clearing_PositionReport_Positions *c)
 {
-    return c->acting_block_length >= UINT64_C(20);
+    return c->all_present || (c->acting_block_length >= UINT64_C(20));
 }
 
 static inline uint64_t clearing_PositionReport_Positions_PosType_length(void)
@@ -1778,8 +1802,8 @@ static inline bool clearing_PositionReport_Positions_put_PosType(clearing_Positi
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 16, src, (size_t)length);
-    if (length < 4) memset(c->buffer + c->offset + 16 + length, 0, (size_t)(4 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 16, 4);
+    clearing_sbe_copy(c->buffer + c->offset + 16, src, length);
     return true;
 }
 
@@ -1818,7 +1842,7 @@ static inline uint64_t clearing_PositionReport_Positions_PosQtyStatus_encoding_l
 
 static inline bool clearing_PositionReport_Positions_PosQtyStatus_in_acting_version(const clearing_PositionReport_Positions *c)
 {
-    return c->acting_block_length >= UINT64_C(21);
+    return c->all_present || (c->acting_block_length >= UINT64_C(21));
 }
 
 static inline uint8_t clearing_PositionReport_Positions_PosQtyStatus_raw(const clearing_PositionReport_Positions *c)
@@ -1896,6 +1920,7 @@ static inline void clearing_PositionReport_Amounts_sbe_init(clearing_PositionRep
     g->position_ptr = &c->position;
     g->offset = 0;
     g->acting_block_length = 0;
+    g->all_present = false;
     g->acting_version = c->acting_version;
     g->block_length = 0;
     g->count = 0;
@@ -1940,7 +1965,7 @@ static inline bool clearing_PositionReport_Amounts_set_count(clearing_PositionRe
         g->error = c->error = CLEARING_SBE_E_SHORT_BUFFER;
         return false;
     }
-    memset(g->buffer + p, 0, 4);
+    clearing_sbe_zero(g->buffer + p, 4);
     clearing_sbe_store_u16(g->buffer + p + 0, (uint16_t)17);
     clearing_sbe_store_u16(g->buffer + p + 2, (uint16_t)count);
     *g->position_ptr = p + 4;
@@ -1969,12 +1994,14 @@ static inline bool clearing_PositionReport_Amounts_next(clearing_PositionReport_
     uint64_t p = *g->position_ptr;
     if (!clearing_sbe_fits(p, g->block_length, g->buffer_length)) {
         g->acting_block_length = 0;
+        g->all_present = false;
         g->error = CLEARING_SBE_E_SHORT_BUFFER;
         return false;
     }
-    if (g->encoding && g->block_length > 0) memset(g->buffer + p, 0, (size_t)g->block_length);
+    if (g->encoding) clearing_sbe_zero(g->buffer + p, g->block_length);
     g->offset = p;
     g->acting_block_length = g->block_length;
+    g->all_present = g->block_length >= UINT64_C(17);
     *g->position_ptr = p + g->block_length;
     g->index++;
     return true;
@@ -2005,7 +2032,7 @@ static inline uint64_t clearing_PositionReport_Amounts_PosAmt_encoding_length(vo
 
 static inline bool clearing_PositionReport_Amounts_PosAmt_in_acting_version(const clearing_PositionReport_Amounts *c)
 {
-    return c->acting_block_length >= UINT64_C(8);
+    return c->all_present || (c->acting_block_length >= UINT64_C(8));
 }
 
 static inline bool clearing_PositionReport_Amounts_PosAmt(clearing_PositionReport_Amounts *c, clearing_Money *out)
@@ -2015,10 +2042,13 @@ static inline bool clearing_PositionReport_Amounts_PosAmt(clearing_PositionRepor
         out->error = c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!clearing_Money_wrap(out, c->buffer, c->offset + 0, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 0;
+    out->acting_block_length = 8;
+    out->acting_version = c->acting_version;
+    out->error = CLEARING_SBE_OK;
     return true;
 }
 
@@ -2047,7 +2077,7 @@ static inline uint64_t clearing_PositionReport_Amounts_PosAmtType_encoding_lengt
 
 static inline bool clearing_PositionReport_Amounts_PosAmtType_in_acting_version(const clearing_PositionReport_Amounts *c)
 {
-    return c->acting_block_length >= UINT64_C(14);
+    return c->all_present || (c->acting_block_length >= UINT64_C(14));
 }
 
 static inline uint64_t clearing_PositionReport_Amounts_PosAmtType_length(void)
@@ -2129,8 +2159,8 @@ static inline bool clearing_PositionReport_Amounts_put_PosAmtType(clearing_Posit
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 8, src, (size_t)length);
-    if (length < 6) memset(c->buffer + c->offset + 8 + length, 0, (size_t)(6 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 8, 6);
+    clearing_sbe_copy(c->buffer + c->offset + 8, src, length);
     return true;
 }
 
@@ -2169,7 +2199,7 @@ static inline uint64_t clearing_PositionReport_Amounts_PositionCurrency_encoding
 
 static inline bool clearing_PositionReport_Amounts_PositionCurrency_in_acting_version(const clearing_PositionReport_Amounts *c)
 {
-    return c->acting_block_length >= UINT64_C(17);
+    return c->all_present || (c->acting_block_length >= UINT64_C(17));
 }
 
 static inline uint64_t clearing_PositionReport_Amounts_PositionCurrency_length(void)
@@ -2261,8 +2291,8 @@ static inline bool clearing_PositionReport_Amounts_put_PositionCurrency(clearing
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 14, src, (size_t)length);
-    if (length < 3) memset(c->buffer + c->offset + 14 + length, 0, (size_t)(3 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 14, 3);
+    clearing_sbe_copy(c->buffer + c->offset + 14, src, length);
     return true;
 }
 
@@ -2363,7 +2393,7 @@ static inline bool clearing_PositionReport_get_Text(clearing_PositionReport *c, 
         c->error = CLEARING_SBE_E_DST_TOO_SMALL;
         return false;
     }
-    if (len > 0) memcpy(dst, c->buffer + p + 2, (size_t)len);
+    clearing_sbe_copy(dst, c->buffer + p + 2, len);
     c->position = p + 2 + len;
     if (length_out != NULL) *length_out = len;
     return true;
@@ -2386,7 +2416,7 @@ static inline bool clearing_PositionReport_put_Text(clearing_PositionReport *c, 
         return false;
     }
     clearing_sbe_store_u16(c->buffer + p + 0, (uint16_t)length);
-    if (length > 0) memcpy(c->buffer + p + 2, src, (size_t)length);
+    clearing_sbe_copy(c->buffer + p + 2, src, length);
     c->position = p + 2 + length;
     return true;
 }

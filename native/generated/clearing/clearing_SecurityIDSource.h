@@ -24,12 +24,20 @@ static inline char clearing_SecurityIDSource_code(clearing_SecurityIDSource valu
 /** Code on the wire to enum. The null code is accepted (gives NULL_VALUE); an unknown code returns false. */
 static inline bool clearing_SecurityIDSource_from_code(char code, clearing_SecurityIDSource *out)
 {
-    switch (code) {
-        case 49: *out = clearing_SecurityIDSource_CUSIP; return true;
-        case 52: *out = clearing_SecurityIDSource_ISIN; return true;
-        case 0: *out = clearing_SecurityIDSource_NULL_VALUE; return true;
-        default: return false;
-    }
+    static const uint8_t valid[256] = {
+        1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+    };
+    const uint8_t u = (uint8_t)code;
+    if (valid[u] == 0) return false;
+    *out = (clearing_SecurityIDSource)u;
+    return true;
 }
 
 /** Name of a value as in the schema; NULL for NULL_VALUE and unknown values. */

@@ -33,6 +33,8 @@ typedef struct clearing_SettlementObligationReport {
     uint64_t acting_version;
     /** Last error of a call on this flyweight (CLEARING_SBE_OK or CLEARING_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } clearing_SettlementObligationReport;
 
 /**
@@ -56,6 +58,8 @@ typedef struct clearing_SettlementObligationReport_SettlObligations {
     bool encoding;
     /** Last error of a call on this flyweight (CLEARING_SBE_OK or CLEARING_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } clearing_SettlementObligationReport_SettlObligations;
 
 static inline uint16_t clearing_SettlementObligationReport_sbe_block_length(void)
@@ -92,6 +96,7 @@ static inline uint64_t clearing_SettlementObligationReport_sbe_header_size(void)
 static inline bool clearing_SettlementObligationReport_sbe_invalidate(clearing_SettlementObligationReport *c, int error)
 {
     c->acting_block_length = 0;
+    c->all_present = false;
     c->position = c->buffer_length;
     c->error = error;
     return false;
@@ -105,8 +110,9 @@ static inline bool clearing_SettlementObligationReport_wrap_for_encode(clearing_
     c->offset = offset;
     c->acting_version = 1;
     if (!clearing_sbe_fits(offset, 41, buffer_length)) return clearing_SettlementObligationReport_sbe_invalidate(c, CLEARING_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 41);
+    clearing_sbe_zero(buffer + offset, 41);
     c->acting_block_length = 41;
+    c->all_present = true;
     c->position = offset + 41;
     c->error = CLEARING_SBE_OK;
     return true;
@@ -125,6 +131,7 @@ static inline bool clearing_SettlementObligationReport_wrap_for_decode(clearing_
     c->acting_version = acting_version;
     if (!clearing_sbe_fits(offset, acting_block_length, buffer_length)) return clearing_SettlementObligationReport_sbe_invalidate(c, CLEARING_SBE_E_SHORT_BUFFER);
     c->acting_block_length = acting_block_length;
+    c->all_present = acting_block_length >= UINT64_C(41);
     c->position = offset + acting_block_length;
     c->error = CLEARING_SBE_OK;
     return true;
@@ -139,7 +146,7 @@ static inline bool clearing_SettlementObligationReport_wrap_and_apply_header(cle
     c->offset = offset;
     c->acting_version = 1;
     if (!clearing_messageHeader_wrap(&h, buffer, offset, 1, buffer_length)) return clearing_SettlementObligationReport_sbe_invalidate(c, CLEARING_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 8);
+    clearing_sbe_zero(buffer + offset, 8);
     (void)clearing_messageHeader_set_blockLength(&h, (uint16_t)41);
     (void)clearing_messageHeader_set_templateId(&h, (uint16_t)6);
     (void)clearing_messageHeader_set_schemaId(&h, (uint16_t)600);
@@ -197,7 +204,7 @@ static inline uint64_t clearing_SettlementObligationReport_TransactTime_encoding
 
 static inline bool clearing_SettlementObligationReport_TransactTime_in_acting_version(const clearing_SettlementObligationReport *c)
 {
-    return c->acting_block_length >= UINT64_C(8);
+    return c->all_present || (c->acting_block_length >= UINT64_C(8));
 }
 
 static inline uint64_t clearing_SettlementObligationReport_TransactTime_null_value(void)
@@ -256,7 +263,7 @@ static inline uint64_t clearing_SettlementObligationReport_ClearingBusinessDate_
 
 static inline bool clearing_SettlementObligationReport_ClearingBusinessDate_in_acting_version(const clearing_SettlementObligationReport *c)
 {
-    return c->acting_block_length >= UINT64_C(10);
+    return c->all_present || (c->acting_block_length >= UINT64_C(10));
 }
 
 static inline uint16_t clearing_SettlementObligationReport_ClearingBusinessDate_null_value(void)
@@ -318,7 +325,7 @@ static inline uint64_t clearing_SettlementObligationReport_SettlementCycleNo_enc
 
 static inline bool clearing_SettlementObligationReport_SettlementCycleNo_in_acting_version(const clearing_SettlementObligationReport *c)
 {
-    return c->acting_block_length >= UINT64_C(12);
+    return c->all_present || (c->acting_block_length >= UINT64_C(12));
 }
 
 static inline uint16_t clearing_SettlementObligationReport_SettlementCycleNo_null_value(void)
@@ -383,7 +390,7 @@ static inline uint64_t clearing_SettlementObligationReport_SettlObligMode_encodi
 
 static inline bool clearing_SettlementObligationReport_SettlObligMode_in_acting_version(const clearing_SettlementObligationReport *c)
 {
-    return c->acting_block_length >= UINT64_C(13);
+    return c->all_present || (c->acting_block_length >= UINT64_C(13));
 }
 
 static inline uint8_t clearing_SettlementObligationReport_SettlObligMode_raw(const clearing_SettlementObligationReport *c)
@@ -436,7 +443,7 @@ static inline uint64_t clearing_SettlementObligationReport_SettlObligMsgID_encod
 
 static inline bool clearing_SettlementObligationReport_SettlObligMsgID_in_acting_version(const clearing_SettlementObligationReport *c)
 {
-    return c->acting_block_length >= UINT64_C(33);
+    return c->all_present || (c->acting_block_length >= UINT64_C(33));
 }
 
 static inline uint64_t clearing_SettlementObligationReport_SettlObligMsgID_length(void)
@@ -518,8 +525,8 @@ static inline bool clearing_SettlementObligationReport_put_SettlObligMsgID(clear
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 13, src, (size_t)length);
-    if (length < 20) memset(c->buffer + c->offset + 13 + length, 0, (size_t)(20 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 13, 20);
+    clearing_sbe_copy(c->buffer + c->offset + 13, src, length);
     return true;
 }
 
@@ -555,7 +562,7 @@ static inline uint64_t clearing_SettlementObligationReport_ClearingFirm_encoding
 
 static inline bool clearing_SettlementObligationReport_ClearingFirm_in_acting_version(const clearing_SettlementObligationReport *c)
 {
-    return c->acting_block_length >= UINT64_C(41);
+    return c->all_present || (c->acting_block_length >= UINT64_C(41));
 }
 
 static inline uint64_t clearing_SettlementObligationReport_ClearingFirm_length(void)
@@ -637,8 +644,8 @@ static inline bool clearing_SettlementObligationReport_put_ClearingFirm(clearing
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 33, src, (size_t)length);
-    if (length < 8) memset(c->buffer + c->offset + 33 + length, 0, (size_t)(8 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 33, 8);
+    clearing_sbe_copy(c->buffer + c->offset + 33, src, length);
     return true;
 }
 
@@ -694,6 +701,7 @@ static inline void clearing_SettlementObligationReport_SettlObligations_sbe_init
     g->position_ptr = &c->position;
     g->offset = 0;
     g->acting_block_length = 0;
+    g->all_present = false;
     g->acting_version = c->acting_version;
     g->block_length = 0;
     g->count = 0;
@@ -738,7 +746,7 @@ static inline bool clearing_SettlementObligationReport_SettlObligations_set_coun
         g->error = c->error = CLEARING_SBE_E_SHORT_BUFFER;
         return false;
     }
-    memset(g->buffer + p, 0, 4);
+    clearing_sbe_zero(g->buffer + p, 4);
     clearing_sbe_store_u16(g->buffer + p + 0, (uint16_t)93);
     clearing_sbe_store_u16(g->buffer + p + 2, (uint16_t)count);
     *g->position_ptr = p + 4;
@@ -767,12 +775,14 @@ static inline bool clearing_SettlementObligationReport_SettlObligations_next(cle
     uint64_t p = *g->position_ptr;
     if (!clearing_sbe_fits(p, g->block_length, g->buffer_length)) {
         g->acting_block_length = 0;
+        g->all_present = false;
         g->error = CLEARING_SBE_E_SHORT_BUFFER;
         return false;
     }
-    if (g->encoding && g->block_length > 0) memset(g->buffer + p, 0, (size_t)g->block_length);
+    if (g->encoding) clearing_sbe_zero(g->buffer + p, g->block_length);
     g->offset = p;
     g->acting_block_length = g->block_length;
+    g->all_present = g->block_length >= UINT64_C(93);
     *g->position_ptr = p + g->block_length;
     g->index++;
     return true;
@@ -803,7 +813,7 @@ static inline uint64_t clearing_SettlementObligationReport_SettlObligations_Quan
 
 static inline bool clearing_SettlementObligationReport_SettlObligations_Quantity_in_acting_version(const clearing_SettlementObligationReport_SettlObligations *c)
 {
-    return c->acting_block_length >= UINT64_C(8);
+    return c->all_present || (c->acting_block_length >= UINT64_C(8));
 }
 
 static inline bool clearing_SettlementObligationReport_SettlObligations_Quantity(clearing_SettlementObligationReport_SettlObligations *c, clearing_Qty *out)
@@ -813,10 +823,13 @@ static inline bool clearing_SettlementObligationReport_SettlObligations_Quantity
         out->error = c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!clearing_Qty_wrap(out, c->buffer, c->offset + 0, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 0;
+    out->acting_block_length = 8;
+    out->acting_version = c->acting_version;
+    out->error = CLEARING_SBE_OK;
     return true;
 }
 
@@ -845,7 +858,7 @@ static inline uint64_t clearing_SettlementObligationReport_SettlObligations_CcyA
 
 static inline bool clearing_SettlementObligationReport_SettlObligations_CcyAmt_in_acting_version(const clearing_SettlementObligationReport_SettlObligations *c)
 {
-    return c->acting_block_length >= UINT64_C(16);
+    return c->all_present || (c->acting_block_length >= UINT64_C(16));
 }
 
 static inline bool clearing_SettlementObligationReport_SettlObligations_CcyAmt(clearing_SettlementObligationReport_SettlObligations *c, clearing_Money *out)
@@ -855,10 +868,13 @@ static inline bool clearing_SettlementObligationReport_SettlObligations_CcyAmt(c
         out->error = c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!clearing_Money_wrap(out, c->buffer, c->offset + 8, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 8;
+    out->acting_block_length = 8;
+    out->acting_version = c->acting_version;
+    out->error = CLEARING_SBE_OK;
     return true;
 }
 
@@ -887,7 +903,7 @@ static inline uint64_t clearing_SettlementObligationReport_SettlObligations_Sett
 
 static inline bool clearing_SettlementObligationReport_SettlObligations_SettlPrice_in_acting_version(const clearing_SettlementObligationReport_SettlObligations *c)
 {
-    return c->acting_block_length >= UINT64_C(24);
+    return c->all_present || (c->acting_block_length >= UINT64_C(24));
 }
 
 static inline bool clearing_SettlementObligationReport_SettlObligations_SettlPrice(clearing_SettlementObligationReport_SettlObligations *c, clearing_Price *out)
@@ -897,10 +913,13 @@ static inline bool clearing_SettlementObligationReport_SettlObligations_SettlPri
         out->error = c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!clearing_Price_wrap(out, c->buffer, c->offset + 16, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 16;
+    out->acting_block_length = 8;
+    out->acting_version = c->acting_version;
+    out->error = CLEARING_SBE_OK;
     return true;
 }
 
@@ -929,7 +948,7 @@ static inline uint64_t clearing_SettlementObligationReport_SettlObligations_Sett
 
 static inline bool clearing_SettlementObligationReport_SettlObligations_SettlDate_in_acting_version(const clearing_SettlementObligationReport_SettlObligations *c)
 {
-    return c->acting_block_length >= UINT64_C(26);
+    return c->all_present || (c->acting_block_length >= UINT64_C(26));
 }
 
 static inline uint16_t clearing_SettlementObligationReport_SettlObligations_SettlDate_null_value(void)
@@ -988,7 +1007,7 @@ static inline uint64_t clearing_SettlementObligationReport_SettlObligations_NetG
 
 static inline bool clearing_SettlementObligationReport_SettlObligations_NetGrossInd_in_acting_version(const clearing_SettlementObligationReport_SettlObligations *c)
 {
-    return c->acting_block_length >= UINT64_C(27);
+    return c->all_present || (c->acting_block_length >= UINT64_C(27));
 }
 
 static inline uint8_t clearing_SettlementObligationReport_SettlObligations_NetGrossInd_raw(const clearing_SettlementObligationReport_SettlObligations *c)
@@ -1041,7 +1060,7 @@ static inline uint64_t clearing_SettlementObligationReport_SettlObligations_Sett
 
 static inline bool clearing_SettlementObligationReport_SettlObligations_SettlObligTransType_in_acting_version(const clearing_SettlementObligationReport_SettlObligations *c)
 {
-    return c->acting_block_length >= UINT64_C(28);
+    return c->all_present || (c->acting_block_length >= UINT64_C(28));
 }
 
 static inline char clearing_SettlementObligationReport_SettlObligations_SettlObligTransType_raw(const clearing_SettlementObligationReport_SettlObligations *c)
@@ -1094,7 +1113,7 @@ static inline uint64_t clearing_SettlementObligationReport_SettlObligations_Side
 
 static inline bool clearing_SettlementObligationReport_SettlObligations_Side_in_acting_version(const clearing_SettlementObligationReport_SettlObligations *c)
 {
-    return c->acting_block_length >= UINT64_C(29);
+    return c->all_present || (c->acting_block_length >= UINT64_C(29));
 }
 
 static inline char clearing_SettlementObligationReport_SettlObligations_Side_raw(const clearing_SettlementObligationReport_SettlObligations *c)
@@ -1147,7 +1166,7 @@ static inline uint64_t clearing_SettlementObligationReport_SettlObligations_Sett
 
 static inline bool clearing_SettlementObligationReport_SettlObligations_SettlObligID_in_acting_version(const clearing_SettlementObligationReport_SettlObligations *c)
 {
-    return c->acting_block_length >= UINT64_C(49);
+    return c->all_present || (c->acting_block_length >= UINT64_C(49));
 }
 
 static inline uint64_t clearing_SettlementObligationReport_SettlObligations_SettlObligID_length(void)
@@ -1229,8 +1248,8 @@ static inline bool clearing_SettlementObligationReport_SettlObligations_put_Sett
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 29, src, (size_t)length);
-    if (length < 20) memset(c->buffer + c->offset + 29 + length, 0, (size_t)(20 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 29, 20);
+    clearing_sbe_copy(c->buffer + c->offset + 29, src, length);
     return true;
 }
 
@@ -1269,7 +1288,7 @@ static inline uint64_t clearing_SettlementObligationReport_SettlObligations_Sett
 
 static inline bool clearing_SettlementObligationReport_SettlObligations_SettlObligRefID_in_acting_version(const clearing_SettlementObligationReport_SettlObligations *c)
 {
-    return c->acting_block_length >= UINT64_C(69);
+    return c->all_present || (c->acting_block_length >= UINT64_C(69));
 }
 
 static inline uint64_t clearing_SettlementObligationReport_SettlObligations_SettlObligRefID_length(void)
@@ -1361,8 +1380,8 @@ static inline bool clearing_SettlementObligationReport_SettlObligations_put_Sett
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 49, src, (size_t)length);
-    if (length < 20) memset(c->buffer + c->offset + 49 + length, 0, (size_t)(20 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 49, 20);
+    clearing_sbe_copy(c->buffer + c->offset + 49, src, length);
     return true;
 }
 
@@ -1424,7 +1443,7 @@ static inline uint64_t clearing_SettlementObligationReport_SettlObligations_Secu
 
 static inline bool clearing_SettlementObligationReport_SettlObligations_SecurityID_in_acting_version(const clearing_SettlementObligationReport_SettlObligations *c)
 {
-    return c->acting_block_length >= UINT64_C(81);
+    return c->all_present || (c->acting_block_length >= UINT64_C(81));
 }
 
 static inline uint64_t clearing_SettlementObligationReport_SettlObligations_SecurityID_length(void)
@@ -1516,8 +1535,8 @@ static inline bool clearing_SettlementObligationReport_SettlObligations_put_Secu
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 69, src, (size_t)length);
-    if (length < 12) memset(c->buffer + c->offset + 69 + length, 0, (size_t)(12 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 69, 12);
+    clearing_sbe_copy(c->buffer + c->offset + 69, src, length);
     return true;
 }
 
@@ -1579,7 +1598,7 @@ static inline uint64_t clearing_SettlementObligationReport_SettlObligations_Secu
 
 static inline bool clearing_SettlementObligationReport_SettlObligations_SecurityAltID_in_acting_version(const clearing_SettlementObligationReport_SettlObligations *c)
 {
-    return c->acting_block_length >= UINT64_C(90);
+    return c->all_present || (c->acting_block_length >= UINT64_C(90));
 }
 
 static inline uint64_t clearing_SettlementObligationReport_SettlObligations_SecurityAltID_length(void)
@@ -1671,8 +1690,8 @@ static inline bool clearing_SettlementObligationReport_SettlObligations_put_Secu
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 81, src, (size_t)length);
-    if (length < 9) memset(c->buffer + c->offset + 81 + length, 0, (size_t)(9 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 81, 9);
+    clearing_sbe_copy(c->buffer + c->offset + 81, src, length);
     return true;
 }
 
@@ -1708,7 +1727,7 @@ static inline uint64_t clearing_SettlementObligationReport_SettlObligations_Curr
 
 static inline bool clearing_SettlementObligationReport_SettlObligations_Currency_in_acting_version(const clearing_SettlementObligationReport_SettlObligations *c)
 {
-    return c->acting_block_length >= UINT64_C(93);
+    return c->all_present || (c->acting_block_length >= UINT64_C(93));
 }
 
 static inline uint64_t clearing_SettlementObligationReport_SettlObligations_Currency_length(void)
@@ -1790,8 +1809,8 @@ static inline bool clearing_SettlementObligationReport_SettlObligations_put_Curr
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 90, src, (size_t)length);
-    if (length < 3) memset(c->buffer + c->offset + 90 + length, 0, (size_t)(3 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 90, 3);
+    clearing_sbe_copy(c->buffer + c->offset + 90, src, length);
     return true;
 }
 
@@ -1892,7 +1911,7 @@ static inline bool clearing_SettlementObligationReport_get_Text(clearing_Settlem
         c->error = CLEARING_SBE_E_DST_TOO_SMALL;
         return false;
     }
-    if (len > 0) memcpy(dst, c->buffer + p + 2, (size_t)len);
+    clearing_sbe_copy(dst, c->buffer + p + 2, len);
     c->position = p + 2 + len;
     if (length_out != NULL) *length_out = len;
     return true;
@@ -1915,7 +1934,7 @@ static inline bool clearing_SettlementObligationReport_put_Text(clearing_Settlem
         return false;
     }
     clearing_sbe_store_u16(c->buffer + p + 0, (uint16_t)length);
-    if (length > 0) memcpy(c->buffer + p + 2, src, (size_t)length);
+    clearing_sbe_copy(c->buffer + p + 2, src, length);
     c->position = p + 2 + length;
     return true;
 }

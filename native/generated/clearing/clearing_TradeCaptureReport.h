@@ -38,6 +38,8 @@ typedef struct clearing_TradeCaptureReport {
     uint64_t acting_version;
     /** Last error of a call on this flyweight (CLEARING_SBE_OK or CLEARING_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } clearing_TradeCaptureReport;
 
 /**
@@ -61,6 +63,8 @@ typedef struct clearing_TradeCaptureReport_Sides {
     bool encoding;
     /** Last error of a call on this flyweight (CLEARING_SBE_OK or CLEARING_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } clearing_TradeCaptureReport_Sides;
 
 /**
@@ -84,6 +88,8 @@ typedef struct clearing_TradeCaptureReport_Sides_Parties {
     bool encoding;
     /** Last error of a call on this flyweight (CLEARING_SBE_OK or CLEARING_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } clearing_TradeCaptureReport_Sides_Parties;
 
 /**
@@ -107,6 +113,8 @@ typedef struct clearing_TradeCaptureReport_Attachments {
     bool encoding;
     /** Last error of a call on this flyweight (CLEARING_SBE_OK or CLEARING_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } clearing_TradeCaptureReport_Attachments;
 
 static inline uint16_t clearing_TradeCaptureReport_sbe_block_length(void)
@@ -143,6 +151,7 @@ static inline uint64_t clearing_TradeCaptureReport_sbe_header_size(void)
 static inline bool clearing_TradeCaptureReport_sbe_invalidate(clearing_TradeCaptureReport *c, int error)
 {
     c->acting_block_length = 0;
+    c->all_present = false;
     c->position = c->buffer_length;
     c->error = error;
     return false;
@@ -156,8 +165,9 @@ static inline bool clearing_TradeCaptureReport_wrap_for_encode(clearing_TradeCap
     c->offset = offset;
     c->acting_version = 1;
     if (!clearing_sbe_fits(offset, 128, buffer_length)) return clearing_TradeCaptureReport_sbe_invalidate(c, CLEARING_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 128);
+    clearing_sbe_zero(buffer + offset, 128);
     c->acting_block_length = 128;
+    c->all_present = true;
     c->position = offset + 128;
     c->error = CLEARING_SBE_OK;
     return true;
@@ -176,6 +186,7 @@ static inline bool clearing_TradeCaptureReport_wrap_for_decode(clearing_TradeCap
     c->acting_version = acting_version;
     if (!clearing_sbe_fits(offset, acting_block_length, buffer_length)) return clearing_TradeCaptureReport_sbe_invalidate(c, CLEARING_SBE_E_SHORT_BUFFER);
     c->acting_block_length = acting_block_length;
+    c->all_present = acting_block_length >= UINT64_C(128) && acting_version >= UINT64_C(1);
     c->position = offset + acting_block_length;
     c->error = CLEARING_SBE_OK;
     return true;
@@ -190,7 +201,7 @@ static inline bool clearing_TradeCaptureReport_wrap_and_apply_header(clearing_Tr
     c->offset = offset;
     c->acting_version = 1;
     if (!clearing_messageHeader_wrap(&h, buffer, offset, 1, buffer_length)) return clearing_TradeCaptureReport_sbe_invalidate(c, CLEARING_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 8);
+    clearing_sbe_zero(buffer + offset, 8);
     (void)clearing_messageHeader_set_blockLength(&h, (uint16_t)128);
     (void)clearing_messageHeader_set_templateId(&h, (uint16_t)1);
     (void)clearing_messageHeader_set_schemaId(&h, (uint16_t)600);
@@ -248,7 +259,7 @@ static inline uint64_t clearing_TradeCaptureReport_TransactTime_encoding_length(
 
 static inline bool clearing_TradeCaptureReport_TransactTime_in_acting_version(const clearing_TradeCaptureReport *c)
 {
-    return c->acting_block_length >= UINT64_C(8);
+    return c->all_present || (c->acting_block_length >= UINT64_C(8));
 }
 
 static inline uint64_t clearing_TradeCaptureReport_TransactTime_null_value(void)
@@ -307,7 +318,7 @@ static inline uint64_t clearing_TradeCaptureReport_LastQty_encoding_length(void)
 
 static inline bool clearing_TradeCaptureReport_LastQty_in_acting_version(const clearing_TradeCaptureReport *c)
 {
-    return c->acting_block_length >= UINT64_C(16);
+    return c->all_present || (c->acting_block_length >= UINT64_C(16));
 }
 
 static inline bool clearing_TradeCaptureReport_LastQty(clearing_TradeCaptureReport *c, clearing_Qty *out)
@@ -317,10 +328,13 @@ static inline bool clearing_TradeCaptureReport_LastQty(clearing_TradeCaptureRepo
         out->error = c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!clearing_Qty_wrap(out, c->buffer, c->offset + 8, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 8;
+    out->acting_block_length = 8;
+    out->acting_version = c->acting_version;
+    out->error = CLEARING_SBE_OK;
     return true;
 }
 
@@ -349,7 +363,7 @@ static inline uint64_t clearing_TradeCaptureReport_LastPx_encoding_length(void)
 
 static inline bool clearing_TradeCaptureReport_LastPx_in_acting_version(const clearing_TradeCaptureReport *c)
 {
-    return c->acting_block_length >= UINT64_C(24);
+    return c->all_present || (c->acting_block_length >= UINT64_C(24));
 }
 
 static inline bool clearing_TradeCaptureReport_LastPx(clearing_TradeCaptureReport *c, clearing_Price *out)
@@ -359,10 +373,13 @@ static inline bool clearing_TradeCaptureReport_LastPx(clearing_TradeCaptureRepor
         out->error = c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!clearing_Price_wrap(out, c->buffer, c->offset + 16, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 16;
+    out->acting_block_length = 8;
+    out->acting_version = c->acting_version;
+    out->error = CLEARING_SBE_OK;
     return true;
 }
 
@@ -391,7 +408,7 @@ static inline uint64_t clearing_TradeCaptureReport_TradeDate_encoding_length(voi
 
 static inline bool clearing_TradeCaptureReport_TradeDate_in_acting_version(const clearing_TradeCaptureReport *c)
 {
-    return c->acting_block_length >= UINT64_C(26);
+    return c->all_present || (c->acting_block_length >= UINT64_C(26));
 }
 
 static inline uint16_t clearing_TradeCaptureReport_TradeDate_null_value(void)
@@ -450,7 +467,7 @@ static inline uint64_t clearing_TradeCaptureReport_SettlDate_encoding_length(voi
 
 static inline bool clearing_TradeCaptureReport_SettlDate_in_acting_version(const clearing_TradeCaptureReport *c)
 {
-    return c->acting_block_length >= UINT64_C(28);
+    return c->all_present || (c->acting_block_length >= UINT64_C(28));
 }
 
 static inline uint16_t clearing_TradeCaptureReport_SettlDate_null_value(void)
@@ -512,7 +529,7 @@ static inline uint64_t clearing_TradeCaptureReport_ClearingBusinessDate_encoding
 
 static inline bool clearing_TradeCaptureReport_ClearingBusinessDate_in_acting_version(const clearing_TradeCaptureReport *c)
 {
-    return c->acting_block_length >= UINT64_C(30);
+    return c->all_present || (c->acting_block_length >= UINT64_C(30));
 }
 
 static inline uint16_t clearing_TradeCaptureReport_ClearingBusinessDate_null_value(void)
@@ -577,7 +594,7 @@ static inline uint64_t clearing_TradeCaptureReport_TradeReportTransType_encoding
 
 static inline bool clearing_TradeCaptureReport_TradeReportTransType_in_acting_version(const clearing_TradeCaptureReport *c)
 {
-    return c->acting_block_length >= UINT64_C(31);
+    return c->all_present || (c->acting_block_length >= UINT64_C(31));
 }
 
 static inline uint8_t clearing_TradeCaptureReport_TradeReportTransType_raw(const clearing_TradeCaptureReport *c)
@@ -630,7 +647,7 @@ static inline uint64_t clearing_TradeCaptureReport_TrdType_encoding_length(void)
 
 static inline bool clearing_TradeCaptureReport_TrdType_in_acting_version(const clearing_TradeCaptureReport *c)
 {
-    return c->acting_block_length >= UINT64_C(32);
+    return c->all_present || (c->acting_block_length >= UINT64_C(32));
 }
 
 static inline uint8_t clearing_TradeCaptureReport_TrdType_raw(const clearing_TradeCaptureReport *c)
@@ -683,7 +700,7 @@ static inline uint64_t clearing_TradeCaptureReport_TradeReportID_encoding_length
 
 static inline bool clearing_TradeCaptureReport_TradeReportID_in_acting_version(const clearing_TradeCaptureReport *c)
 {
-    return c->acting_block_length >= UINT64_C(52);
+    return c->all_present || (c->acting_block_length >= UINT64_C(52));
 }
 
 static inline uint64_t clearing_TradeCaptureReport_TradeReportID_length(void)
@@ -765,8 +782,8 @@ static inline bool clearing_TradeCaptureReport_put_TradeReportID(clearing_TradeC
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 32, src, (size_t)length);
-    if (length < 20) memset(c->buffer + c->offset + 32 + length, 0, (size_t)(20 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 32, 20);
+    clearing_sbe_copy(c->buffer + c->offset + 32, src, length);
     return true;
 }
 
@@ -805,7 +822,7 @@ static inline uint64_t clearing_TradeCaptureReport_TradeReportRefID_encoding_len
 
 static inline bool clearing_TradeCaptureReport_TradeReportRefID_in_acting_version(const clearing_TradeCaptureReport *c)
 {
-    return c->acting_block_length >= UINT64_C(72);
+    return c->all_present || (c->acting_block_length >= UINT64_C(72));
 }
 
 static inline uint64_t clearing_TradeCaptureReport_TradeReportRefID_length(void)
@@ -897,8 +914,8 @@ static inline bool clearing_TradeCaptureReport_put_TradeReportRefID(clearing_Tra
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 52, src, (size_t)length);
-    if (length < 20) memset(c->buffer + c->offset + 52 + length, 0, (size_t)(20 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 52, 20);
+    clearing_sbe_copy(c->buffer + c->offset + 52, src, length);
     return true;
 }
 
@@ -937,7 +954,7 @@ static inline uint64_t clearing_TradeCaptureReport_TrdMatchID_encoding_length(vo
 
 static inline bool clearing_TradeCaptureReport_TrdMatchID_in_acting_version(const clearing_TradeCaptureReport *c)
 {
-    return c->acting_block_length >= UINT64_C(92);
+    return c->all_present || (c->acting_block_length >= UINT64_C(92));
 }
 
 static inline uint64_t clearing_TradeCaptureReport_TrdMatchID_length(void)
@@ -1029,8 +1046,8 @@ static inline bool clearing_TradeCaptureReport_put_TrdMatchID(clearing_TradeCapt
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 72, src, (size_t)length);
-    if (length < 20) memset(c->buffer + c->offset + 72 + length, 0, (size_t)(20 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 72, 20);
+    clearing_sbe_copy(c->buffer + c->offset + 72, src, length);
     return true;
 }
 
@@ -1092,7 +1109,7 @@ static inline uint64_t clearing_TradeCaptureReport_SecurityID_encoding_length(vo
 
 static inline bool clearing_TradeCaptureReport_SecurityID_in_acting_version(const clearing_TradeCaptureReport *c)
 {
-    return c->acting_block_length >= UINT64_C(104);
+    return c->all_present || (c->acting_block_length >= UINT64_C(104));
 }
 
 static inline uint64_t clearing_TradeCaptureReport_SecurityID_length(void)
@@ -1184,8 +1201,8 @@ static inline bool clearing_TradeCaptureReport_put_SecurityID(clearing_TradeCapt
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 92, src, (size_t)length);
-    if (length < 12) memset(c->buffer + c->offset + 92 + length, 0, (size_t)(12 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 92, 12);
+    clearing_sbe_copy(c->buffer + c->offset + 92, src, length);
     return true;
 }
 
@@ -1247,7 +1264,7 @@ static inline uint64_t clearing_TradeCaptureReport_SecurityAltID_encoding_length
 
 static inline bool clearing_TradeCaptureReport_SecurityAltID_in_acting_version(const clearing_TradeCaptureReport *c)
 {
-    return c->acting_block_length >= UINT64_C(113);
+    return c->all_present || (c->acting_block_length >= UINT64_C(113));
 }
 
 static inline uint64_t clearing_TradeCaptureReport_SecurityAltID_length(void)
@@ -1339,8 +1356,8 @@ static inline bool clearing_TradeCaptureReport_put_SecurityAltID(clearing_TradeC
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 104, src, (size_t)length);
-    if (length < 9) memset(c->buffer + c->offset + 104 + length, 0, (size_t)(9 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 104, 9);
+    clearing_sbe_copy(c->buffer + c->offset + 104, src, length);
     return true;
 }
 
@@ -1376,7 +1393,7 @@ static inline uint64_t clearing_TradeCaptureReport_Currency_encoding_length(void
 
 static inline bool clearing_TradeCaptureReport_Currency_in_acting_version(const clearing_TradeCaptureReport *c)
 {
-    return c->acting_block_length >= UINT64_C(116);
+    return c->all_present || (c->acting_block_length >= UINT64_C(116));
 }
 
 static inline uint64_t clearing_TradeCaptureReport_Currency_length(void)
@@ -1458,8 +1475,8 @@ static inline bool clearing_TradeCaptureReport_put_Currency(clearing_TradeCaptur
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 113, src, (size_t)length);
-    if (length < 3) memset(c->buffer + c->offset + 113 + length, 0, (size_t)(3 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 113, 3);
+    clearing_sbe_copy(c->buffer + c->offset + 113, src, length);
     return true;
 }
 
@@ -1498,7 +1515,7 @@ static inline uint64_t clearing_TradeCaptureReport_GrossTradeAmt_encoding_length
 
 static inline bool clearing_TradeCaptureReport_GrossTradeAmt_in_acting_version(const clearing_TradeCaptureReport *c)
 {
-    return c->acting_version >= UINT64_C(1) && c->acting_block_length >= UINT64_C(128);
+    return c->all_present || (c->acting_version >= UINT64_C(1) && c->acting_block_length >= UINT64_C(128));
 }
 
 static inline bool clearing_TradeCaptureReport_GrossTradeAmt(clearing_TradeCaptureReport *c, clearing_MoneyNULL *out)
@@ -1508,10 +1525,13 @@ static inline bool clearing_TradeCaptureReport_GrossTradeAmt(clearing_TradeCaptu
         out->error = c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!clearing_MoneyNULL_wrap(out, c->buffer, c->offset + 120, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 120;
+    out->acting_block_length = 8;
+    out->acting_version = c->acting_version;
+    out->error = CLEARING_SBE_OK;
     return true;
 }
 
@@ -1560,6 +1580,7 @@ static inline void clearing_TradeCaptureReport_Sides_sbe_init(clearing_TradeCapt
     g->position_ptr = &c->position;
     g->offset = 0;
     g->acting_block_length = 0;
+    g->all_present = false;
     g->acting_version = c->acting_version;
     g->block_length = 0;
     g->count = 0;
@@ -1604,7 +1625,7 @@ static inline bool clearing_TradeCaptureReport_Sides_set_count(clearing_TradeCap
         g->error = c->error = CLEARING_SBE_E_SHORT_BUFFER;
         return false;
     }
-    memset(g->buffer + p, 0, 4);
+    clearing_sbe_zero(g->buffer + p, 4);
     clearing_sbe_store_u16(g->buffer + p + 0, (uint16_t)52);
     clearing_sbe_store_u16(g->buffer + p + 2, (uint16_t)count);
     *g->position_ptr = p + 4;
@@ -1633,12 +1654,14 @@ static inline bool clearing_TradeCaptureReport_Sides_next(clearing_TradeCaptureR
     uint64_t p = *g->position_ptr;
     if (!clearing_sbe_fits(p, g->block_length, g->buffer_length)) {
         g->acting_block_length = 0;
+        g->all_present = false;
         g->error = CLEARING_SBE_E_SHORT_BUFFER;
         return false;
     }
-    if (g->encoding && g->block_length > 0) memset(g->buffer + p, 0, (size_t)g->block_length);
+    if (g->encoding) clearing_sbe_zero(g->buffer + p, g->block_length);
     g->offset = p;
     g->acting_block_length = g->block_length;
+    g->all_present = g->block_length >= UINT64_C(52) && g->acting_version >= UINT64_C(1);
     *g->position_ptr = p + g->block_length;
     g->index++;
     return true;
@@ -1669,7 +1692,7 @@ static inline uint64_t clearing_TradeCaptureReport_Sides_Side_encoding_length(vo
 
 static inline bool clearing_TradeCaptureReport_Sides_Side_in_acting_version(const clearing_TradeCaptureReport_Sides *c)
 {
-    return c->acting_block_length >= UINT64_C(1);
+    return c->all_present || (c->acting_block_length >= UINT64_C(1));
 }
 
 static inline char clearing_TradeCaptureReport_Sides_Side_raw(const clearing_TradeCaptureReport_Sides *c)
@@ -1725,7 +1748,7 @@ static inline uint64_t clearing_TradeCaptureReport_Sides_AccountType_encoding_le
 
 static inline bool clearing_TradeCaptureReport_Sides_AccountType_in_acting_version(const clearing_TradeCaptureReport_Sides *c)
 {
-    return c->acting_block_length >= UINT64_C(2);
+    return c->all_present || (c->acting_block_length >= UINT64_C(2));
 }
 
 static inline uint8_t clearing_TradeCaptureReport_Sides_AccountType_raw(const clearing_TradeCaptureReport_Sides *c)
@@ -1786,7 +1809,7 @@ static inline uint64_t clearing_TradeCaptureReport_Sides_PositionEffect_encoding
 
 static inline bool clearing_TradeCaptureReport_Sides_PositionEffect_in_acting_version(const clearing_TradeCaptureReport_Sides *c)
 {
-    return c->acting_block_length >= UINT64_C(3);
+    return c->all_present || (c->acting_block_length >= UINT64_C(3));
 }
 
 static inline char clearing_TradeCaptureReport_Sides_PositionEffect_raw(const clearing_TradeCaptureReport_Sides *c)
@@ -1844,7 +1867,7 @@ static inline uint64_t clearing_TradeCaptureReport_Sides_ClearingFirm_encoding_l
 
 static inline bool clearing_TradeCaptureReport_Sides_ClearingFirm_in_acting_version(const clearing_TradeCaptureReport_Sides *c)
 {
-    return c->acting_block_length >= UINT64_C(11);
+    return c->all_present || (c->acting_block_length >= UINT64_C(11));
 }
 
 static inline uint64_t clearing_TradeCaptureReport_Sides_ClearingFirm_length(void)
@@ -1926,8 +1949,8 @@ static inline bool clearing_TradeCaptureReport_Sides_put_ClearingFirm(clearing_T
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 3, src, (size_t)length);
-    if (length < 8) memset(c->buffer + c->offset + 3 + length, 0, (size_t)(8 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 3, 8);
+    clearing_sbe_copy(c->buffer + c->offset + 3, src, length);
     return true;
 }
 
@@ -1963,7 +1986,7 @@ static inline uint64_t clearing_TradeCaptureReport_Sides_ExecutingFirm_encoding_
 
 static inline bool clearing_TradeCaptureReport_Sides_ExecutingFirm_in_acting_version(const clearing_TradeCaptureReport_Sides *c)
 {
-    return c->acting_block_length >= UINT64_C(19);
+    return c->all_present || (c->acting_block_length >= UINT64_C(19));
 }
 
 static inline uint64_t clearing_TradeCaptureReport_Sides_ExecutingFirm_length(void)
@@ -2045,8 +2068,8 @@ static inline bool clearing_TradeCaptureReport_Sides_put_ExecutingFirm(clearing_
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 11, src, (size_t)length);
-    if (length < 8) memset(c->buffer + c->offset + 11 + length, 0, (size_t)(8 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 11, 8);
+    clearing_sbe_copy(c->buffer + c->offset + 11, src, length);
     return true;
 }
 
@@ -2085,7 +2108,7 @@ static inline uint64_t clearing_TradeCaptureReport_Sides_Account_encoding_length
 
 static inline bool clearing_TradeCaptureReport_Sides_Account_in_acting_version(const clearing_TradeCaptureReport_Sides *c)
 {
-    return c->acting_block_length >= UINT64_C(35);
+    return c->all_present || (c->acting_block_length >= UINT64_C(35));
 }
 
 static inline uint64_t clearing_TradeCaptureReport_Sides_Account_length(void)
@@ -2177,8 +2200,8 @@ static inline bool clearing_TradeCaptureReport_Sides_put_Account(clearing_TradeC
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 19, src, (size_t)length);
-    if (length < 16) memset(c->buffer + c->offset + 19 + length, 0, (size_t)(16 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 19, 16);
+    clearing_sbe_copy(c->buffer + c->offset + 19, src, length);
     return true;
 }
 
@@ -2217,7 +2240,7 @@ static inline uint64_t clearing_TradeCaptureReport_Sides_CommissionData_encoding
 
 static inline bool clearing_TradeCaptureReport_Sides_CommissionData_in_acting_version(const clearing_TradeCaptureReport_Sides *c)
 {
-    return c->acting_version >= UINT64_C(1) && c->acting_block_length >= UINT64_C(52);
+    return c->all_present || (c->acting_version >= UINT64_C(1) && c->acting_block_length >= UINT64_C(52));
 }
 
 static inline bool clearing_TradeCaptureReport_Sides_CommissionData(clearing_TradeCaptureReport_Sides *c, clearing_CommissionData *out)
@@ -2227,10 +2250,13 @@ static inline bool clearing_TradeCaptureReport_Sides_CommissionData(clearing_Tra
         out->error = c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!clearing_CommissionData_wrap(out, c->buffer, c->offset + 40, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 40;
+    out->acting_block_length = 12;
+    out->acting_version = c->acting_version;
+    out->error = CLEARING_SBE_OK;
     return true;
 }
 
@@ -2279,6 +2305,7 @@ static inline void clearing_TradeCaptureReport_Sides_Parties_sbe_init(clearing_T
     g->position_ptr = c->position_ptr;
     g->offset = 0;
     g->acting_block_length = 0;
+    g->all_present = false;
     g->acting_version = c->acting_version;
     g->block_length = 0;
     g->count = 0;
@@ -2323,7 +2350,7 @@ static inline bool clearing_TradeCaptureReport_Sides_Parties_set_count(clearing_
         g->error = c->error = CLEARING_SBE_E_SHORT_BUFFER;
         return false;
     }
-    memset(g->buffer + p, 0, 4);
+    clearing_sbe_zero(g->buffer + p, 4);
     clearing_sbe_store_u16(g->buffer + p + 0, (uint16_t)22);
     clearing_sbe_store_u16(g->buffer + p + 2, (uint16_t)count);
     *g->position_ptr = p + 4;
@@ -2352,12 +2379,14 @@ static inline bool clearing_TradeCaptureReport_Sides_Parties_next(clearing_Trade
     uint64_t p = *g->position_ptr;
     if (!clearing_sbe_fits(p, g->block_length, g->buffer_length)) {
         g->acting_block_length = 0;
+        g->all_present = false;
         g->error = CLEARING_SBE_E_SHORT_BUFFER;
         return false;
     }
-    if (g->encoding && g->block_length > 0) memset(g->buffer + p, 0, (size_t)g->block_length);
+    if (g->encoding) clearing_sbe_zero(g->buffer + p, g->block_length);
     g->offset = p;
     g->acting_block_length = g->block_length;
+    g->all_present = g->block_length >= UINT64_C(22);
     *g->position_ptr = p + g->block_length;
     g->index++;
     return true;
@@ -2388,7 +2417,7 @@ static inline uint64_t clearing_TradeCaptureReport_Sides_Parties_PartyID_encodin
 
 static inline bool clearing_TradeCaptureReport_Sides_Parties_PartyID_in_acting_version(const clearing_TradeCaptureReport_Sides_Parties *c)
 {
-    return c->acting_block_length >= UINT64_C(20);
+    return c->all_present || (c->acting_block_length >= UINT64_C(20));
 }
 
 static inline uint64_t clearing_TradeCaptureReport_Sides_Parties_PartyID_length(void)
@@ -2470,8 +2499,8 @@ static inline bool clearing_TradeCaptureReport_Sides_Parties_put_PartyID(clearin
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 0, src, (size_t)length);
-    if (length < 20) memset(c->buffer + c->offset + 0 + length, 0, (size_t)(20 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 0, 20);
+    clearing_sbe_copy(c->buffer + c->offset + 0, src, length);
     return true;
 }
 
@@ -2507,7 +2536,7 @@ static inline uint64_t clearing_TradeCaptureReport_Sides_Parties_PartyIDSource_e
 
 static inline bool clearing_TradeCaptureReport_Sides_Parties_PartyIDSource_in_acting_version(const clearing_TradeCaptureReport_Sides_Parties *c)
 {
-    return c->acting_block_length >= UINT64_C(21);
+    return c->all_present || (c->acting_block_length >= UINT64_C(21));
 }
 
 static inline char clearing_TradeCaptureReport_Sides_Parties_PartyIDSource_raw(const clearing_TradeCaptureReport_Sides_Parties *c)
@@ -2560,7 +2589,7 @@ static inline uint64_t clearing_TradeCaptureReport_Sides_Parties_PartyRole_encod
 
 static inline bool clearing_TradeCaptureReport_Sides_Parties_PartyRole_in_acting_version(const clearing_TradeCaptureReport_Sides_Parties *c)
 {
-    return c->acting_block_length >= UINT64_C(22);
+    return c->all_present || (c->acting_block_length >= UINT64_C(22));
 }
 
 static inline uint8_t clearing_TradeCaptureReport_Sides_Parties_PartyRole_raw(const clearing_TradeCaptureReport_Sides_Parties *c)
@@ -2633,6 +2662,7 @@ static inline void clearing_TradeCaptureReport_Attachments_sbe_init(clearing_Tra
     g->position_ptr = &c->position;
     g->offset = 0;
     g->acting_block_length = 0;
+    g->all_present = false;
     g->acting_version = c->acting_version;
     g->block_length = 0;
     g->count = 0;
@@ -2677,7 +2707,7 @@ static inline bool clearing_TradeCaptureReport_Attachments_set_count(clearing_Tr
         g->error = c->error = CLEARING_SBE_E_SHORT_BUFFER;
         return false;
     }
-    memset(g->buffer + p, 0, 4);
+    clearing_sbe_zero(g->buffer + p, 4);
     clearing_sbe_store_u16(g->buffer + p + 0, (uint16_t)64);
     clearing_sbe_store_u16(g->buffer + p + 2, (uint16_t)count);
     *g->position_ptr = p + 4;
@@ -2706,12 +2736,14 @@ static inline bool clearing_TradeCaptureReport_Attachments_next(clearing_TradeCa
     uint64_t p = *g->position_ptr;
     if (!clearing_sbe_fits(p, g->block_length, g->buffer_length)) {
         g->acting_block_length = 0;
+        g->all_present = false;
         g->error = CLEARING_SBE_E_SHORT_BUFFER;
         return false;
     }
-    if (g->encoding && g->block_length > 0) memset(g->buffer + p, 0, (size_t)g->block_length);
+    if (g->encoding) clearing_sbe_zero(g->buffer + p, g->block_length);
     g->offset = p;
     g->acting_block_length = g->block_length;
+    g->all_present = g->block_length >= UINT64_C(64);
     *g->position_ptr = p + g->block_length;
     g->index++;
     return true;
@@ -2765,7 +2797,7 @@ static inline uint64_t clearing_TradeCaptureReport_Attachments_AttachmentName_en
 
 static inline bool clearing_TradeCaptureReport_Attachments_AttachmentName_in_acting_version(const clearing_TradeCaptureReport_Attachments *c)
 {
-    return c->acting_block_length >= UINT64_C(32);
+    return c->all_present || (c->acting_block_length >= UINT64_C(32));
 }
 
 static inline uint64_t clearing_TradeCaptureReport_Attachments_AttachmentName_length(void)
@@ -2847,8 +2879,8 @@ static inline bool clearing_TradeCaptureReport_Attachments_put_AttachmentName(cl
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 0, src, (size_t)length);
-    if (length < 32) memset(c->buffer + c->offset + 0 + length, 0, (size_t)(32 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 0, 32);
+    clearing_sbe_copy(c->buffer + c->offset + 0, src, length);
     return true;
 }
 
@@ -2884,7 +2916,7 @@ static inline uint64_t clearing_TradeCaptureReport_Attachments_AttachmentMediaTy
 
 static inline bool clearing_TradeCaptureReport_Attachments_AttachmentMediaType_in_acting_version(const clearing_TradeCaptureReport_Attachments *c)
 {
-    return c->acting_block_length >= UINT64_C(64);
+    return c->all_present || (c->acting_block_length >= UINT64_C(64));
 }
 
 static inline uint64_t clearing_TradeCaptureReport_Attachments_AttachmentMediaType_length(void)
@@ -2966,8 +2998,8 @@ static inline bool clearing_TradeCaptureReport_Attachments_put_AttachmentMediaTy
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 32, src, (size_t)length);
-    if (length < 32) memset(c->buffer + c->offset + 32 + length, 0, (size_t)(32 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 32, 32);
+    clearing_sbe_copy(c->buffer + c->offset + 32, src, length);
     return true;
 }
 
@@ -3063,7 +3095,7 @@ static inline bool clearing_TradeCaptureReport_Attachments_get_EncodedAttachment
         c->error = CLEARING_SBE_E_DST_TOO_SMALL;
         return false;
     }
-    if (len > 0) memcpy(dst, c->buffer + p + 4, (size_t)len);
+    clearing_sbe_copy(dst, c->buffer + p + 4, len);
     *c->position_ptr = p + 4 + len;
     if (length_out != NULL) *length_out = len;
     return true;
@@ -3086,7 +3118,7 @@ static inline bool clearing_TradeCaptureReport_Attachments_put_EncodedAttachment
         return false;
     }
     clearing_sbe_store_u32(c->buffer + p + 0, (uint32_t)length);
-    if (length > 0) memcpy(c->buffer + p + 4, src, (size_t)length);
+    clearing_sbe_copy(c->buffer + p + 4, src, length);
     *c->position_ptr = p + 4 + length;
     return true;
 }
@@ -3186,7 +3218,7 @@ static inline bool clearing_TradeCaptureReport_get_Text(clearing_TradeCaptureRep
         c->error = CLEARING_SBE_E_DST_TOO_SMALL;
         return false;
     }
-    if (len > 0) memcpy(dst, c->buffer + p + 2, (size_t)len);
+    clearing_sbe_copy(dst, c->buffer + p + 2, len);
     c->position = p + 2 + len;
     if (length_out != NULL) *length_out = len;
     return true;
@@ -3209,7 +3241,7 @@ static inline bool clearing_TradeCaptureReport_put_Text(clearing_TradeCaptureRep
         return false;
     }
     clearing_sbe_store_u16(c->buffer + p + 0, (uint16_t)length);
-    if (length > 0) memcpy(c->buffer + p + 2, src, (size_t)length);
+    clearing_sbe_copy(c->buffer + p + 2, src, length);
     c->position = p + 2 + length;
     return true;
 }

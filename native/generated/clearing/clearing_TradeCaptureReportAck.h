@@ -29,6 +29,8 @@ typedef struct clearing_TradeCaptureReportAck {
     uint64_t acting_version;
     /** Last error of a call on this flyweight (CLEARING_SBE_OK or CLEARING_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } clearing_TradeCaptureReportAck;
 
 static inline uint16_t clearing_TradeCaptureReportAck_sbe_block_length(void)
@@ -65,6 +67,7 @@ static inline uint64_t clearing_TradeCaptureReportAck_sbe_header_size(void)
 static inline bool clearing_TradeCaptureReportAck_sbe_invalidate(clearing_TradeCaptureReportAck *c, int error)
 {
     c->acting_block_length = 0;
+    c->all_present = false;
     c->position = c->buffer_length;
     c->error = error;
     return false;
@@ -78,8 +81,9 @@ static inline bool clearing_TradeCaptureReportAck_wrap_for_encode(clearing_Trade
     c->offset = offset;
     c->acting_version = 1;
     if (!clearing_sbe_fits(offset, 62, buffer_length)) return clearing_TradeCaptureReportAck_sbe_invalidate(c, CLEARING_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 62);
+    clearing_sbe_zero(buffer + offset, 62);
     c->acting_block_length = 62;
+    c->all_present = true;
     c->position = offset + 62;
     c->error = CLEARING_SBE_OK;
     return true;
@@ -98,6 +102,7 @@ static inline bool clearing_TradeCaptureReportAck_wrap_for_decode(clearing_Trade
     c->acting_version = acting_version;
     if (!clearing_sbe_fits(offset, acting_block_length, buffer_length)) return clearing_TradeCaptureReportAck_sbe_invalidate(c, CLEARING_SBE_E_SHORT_BUFFER);
     c->acting_block_length = acting_block_length;
+    c->all_present = acting_block_length >= UINT64_C(62);
     c->position = offset + acting_block_length;
     c->error = CLEARING_SBE_OK;
     return true;
@@ -112,7 +117,7 @@ static inline bool clearing_TradeCaptureReportAck_wrap_and_apply_header(clearing
     c->offset = offset;
     c->acting_version = 1;
     if (!clearing_messageHeader_wrap(&h, buffer, offset, 1, buffer_length)) return clearing_TradeCaptureReportAck_sbe_invalidate(c, CLEARING_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 8);
+    clearing_sbe_zero(buffer + offset, 8);
     (void)clearing_messageHeader_set_blockLength(&h, (uint16_t)62);
     (void)clearing_messageHeader_set_templateId(&h, (uint16_t)2);
     (void)clearing_messageHeader_set_schemaId(&h, (uint16_t)600);
@@ -170,7 +175,7 @@ static inline uint64_t clearing_TradeCaptureReportAck_TransactTime_encoding_leng
 
 static inline bool clearing_TradeCaptureReportAck_TransactTime_in_acting_version(const clearing_TradeCaptureReportAck *c)
 {
-    return c->acting_block_length >= UINT64_C(8);
+    return c->all_present || (c->acting_block_length >= UINT64_C(8));
 }
 
 static inline uint64_t clearing_TradeCaptureReportAck_TransactTime_null_value(void)
@@ -232,7 +237,7 @@ static inline uint64_t clearing_TradeCaptureReportAck_TradeID_encoding_length(vo
 
 static inline bool clearing_TradeCaptureReportAck_TradeID_in_acting_version(const clearing_TradeCaptureReportAck *c)
 {
-    return c->acting_block_length >= UINT64_C(16);
+    return c->all_present || (c->acting_block_length >= UINT64_C(16));
 }
 
 static inline uint64_t clearing_TradeCaptureReportAck_TradeID_null_value(void)
@@ -297,7 +302,7 @@ static inline uint64_t clearing_TradeCaptureReportAck_ClearingBusinessDate_encod
 
 static inline bool clearing_TradeCaptureReportAck_ClearingBusinessDate_in_acting_version(const clearing_TradeCaptureReportAck *c)
 {
-    return c->acting_block_length >= UINT64_C(18);
+    return c->all_present || (c->acting_block_length >= UINT64_C(18));
 }
 
 static inline uint16_t clearing_TradeCaptureReportAck_ClearingBusinessDate_null_value(void)
@@ -356,7 +361,7 @@ static inline uint64_t clearing_TradeCaptureReportAck_TradeReportTransType_encod
 
 static inline bool clearing_TradeCaptureReportAck_TradeReportTransType_in_acting_version(const clearing_TradeCaptureReportAck *c)
 {
-    return c->acting_block_length >= UINT64_C(19);
+    return c->all_present || (c->acting_block_length >= UINT64_C(19));
 }
 
 static inline uint8_t clearing_TradeCaptureReportAck_TradeReportTransType_raw(const clearing_TradeCaptureReportAck *c)
@@ -409,7 +414,7 @@ static inline uint64_t clearing_TradeCaptureReportAck_TrdRptStatus_encoding_leng
 
 static inline bool clearing_TradeCaptureReportAck_TrdRptStatus_in_acting_version(const clearing_TradeCaptureReportAck *c)
 {
-    return c->acting_block_length >= UINT64_C(20);
+    return c->all_present || (c->acting_block_length >= UINT64_C(20));
 }
 
 static inline uint8_t clearing_TradeCaptureReportAck_TrdRptStatus_raw(const clearing_TradeCaptureReportAck *c)
@@ -465,7 +470,7 @@ static inline uint64_t clearing_TradeCaptureReportAck_TradeReportRejectReason_en
 
 static inline bool clearing_TradeCaptureReportAck_TradeReportRejectReason_in_acting_version(const clearing_TradeCaptureReportAck *c)
 {
-    return c->acting_block_length >= UINT64_C(21);
+    return c->all_present || (c->acting_block_length >= UINT64_C(21));
 }
 
 static inline uint8_t clearing_TradeCaptureReportAck_TradeReportRejectReason_raw(const clearing_TradeCaptureReportAck *c)
@@ -523,7 +528,7 @@ static inline uint64_t clearing_TradeCaptureReportAck_TradeReportID_encoding_len
 
 static inline bool clearing_TradeCaptureReportAck_TradeReportID_in_acting_version(const clearing_TradeCaptureReportAck *c)
 {
-    return c->acting_block_length >= UINT64_C(41);
+    return c->all_present || (c->acting_block_length >= UINT64_C(41));
 }
 
 static inline uint64_t clearing_TradeCaptureReportAck_TradeReportID_length(void)
@@ -605,8 +610,8 @@ static inline bool clearing_TradeCaptureReportAck_put_TradeReportID(clearing_Tra
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 21, src, (size_t)length);
-    if (length < 20) memset(c->buffer + c->offset + 21 + length, 0, (size_t)(20 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 21, 20);
+    clearing_sbe_copy(c->buffer + c->offset + 21, src, length);
     return true;
 }
 
@@ -668,7 +673,7 @@ static inline uint64_t clearing_TradeCaptureReportAck_SecurityID_encoding_length
 
 static inline bool clearing_TradeCaptureReportAck_SecurityID_in_acting_version(const clearing_TradeCaptureReportAck *c)
 {
-    return c->acting_block_length >= UINT64_C(53);
+    return c->all_present || (c->acting_block_length >= UINT64_C(53));
 }
 
 static inline uint64_t clearing_TradeCaptureReportAck_SecurityID_length(void)
@@ -760,8 +765,8 @@ static inline bool clearing_TradeCaptureReportAck_put_SecurityID(clearing_TradeC
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 41, src, (size_t)length);
-    if (length < 12) memset(c->buffer + c->offset + 41 + length, 0, (size_t)(12 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 41, 12);
+    clearing_sbe_copy(c->buffer + c->offset + 41, src, length);
     return true;
 }
 
@@ -823,7 +828,7 @@ static inline uint64_t clearing_TradeCaptureReportAck_SecurityAltID_encoding_len
 
 static inline bool clearing_TradeCaptureReportAck_SecurityAltID_in_acting_version(const clearing_TradeCaptureReportAck *c)
 {
-    return c->acting_block_length >= UINT64_C(62);
+    return c->all_present || (c->acting_block_length >= UINT64_C(62));
 }
 
 static inline uint64_t clearing_TradeCaptureReportAck_SecurityAltID_length(void)
@@ -915,8 +920,8 @@ static inline bool clearing_TradeCaptureReportAck_put_SecurityAltID(clearing_Tra
         c->error = CLEARING_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 53, src, (size_t)length);
-    if (length < 9) memset(c->buffer + c->offset + 53 + length, 0, (size_t)(9 - length));
+    clearing_sbe_zero(c->buffer + c->offset + 53, 9);
+    clearing_sbe_copy(c->buffer + c->offset + 53, src, length);
     return true;
 }
 
@@ -1017,7 +1022,7 @@ static inline bool clearing_TradeCaptureReportAck_get_Text(clearing_TradeCapture
         c->error = CLEARING_SBE_E_DST_TOO_SMALL;
         return false;
     }
-    if (len > 0) memcpy(dst, c->buffer + p + 2, (size_t)len);
+    clearing_sbe_copy(dst, c->buffer + p + 2, len);
     c->position = p + 2 + len;
     if (length_out != NULL) *length_out = len;
     return true;
@@ -1040,7 +1045,7 @@ static inline bool clearing_TradeCaptureReportAck_put_Text(clearing_TradeCapture
         return false;
     }
     clearing_sbe_store_u16(c->buffer + p + 0, (uint16_t)length);
-    if (length > 0) memcpy(c->buffer + p + 2, src, (size_t)length);
+    clearing_sbe_copy(c->buffer + p + 2, src, length);
     c->position = p + 2 + length;
     return true;
 }

@@ -38,19 +38,20 @@ static inline uint8_t clearing_TradeReportRejectReason_code(clearing_TradeReport
 /** Code on the wire to enum. The null code is accepted (gives NULL_VALUE); an unknown code returns false. */
 static inline bool clearing_TradeReportRejectReason_from_code(uint8_t code, clearing_TradeReportRejectReason *out)
 {
-    switch (code) {
-        case 0: *out = clearing_TradeReportRejectReason_Successful; return true;
-        case 1: *out = clearing_TradeReportRejectReason_InvalidPartyInformation; return true;
-        case 2: *out = clearing_TradeReportRejectReason_UnknownInstrument; return true;
-        case 3: *out = clearing_TradeReportRejectReason_UnauthorizedToReportTrades; return true;
-        case 4: *out = clearing_TradeReportRejectReason_InvalidTradeType; return true;
-        case 5: *out = clearing_TradeReportRejectReason_PriceExceedsCurrentPriceBand; return true;
-        case 6: *out = clearing_TradeReportRejectReason_ReferencePriceNotAvailable; return true;
-        case 7: *out = clearing_TradeReportRejectReason_NotionalValueExceedsThreshold; return true;
-        case 99: *out = clearing_TradeReportRejectReason_Other; return true;
-        case 255: *out = clearing_TradeReportRejectReason_NULL_VALUE; return true;
-        default: return false;
-    }
+    static const uint8_t valid[256] = {
+        1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1
+    };
+    const uint8_t u = (uint8_t)code;
+    if (valid[u] == 0) return false;
+    *out = (clearing_TradeReportRejectReason)u;
+    return true;
 }
 
 /** Name of a value as in the schema; NULL for NULL_VALUE and unknown values. */

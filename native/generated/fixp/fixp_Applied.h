@@ -25,6 +25,8 @@ typedef struct fixp_Applied {
     uint64_t acting_version;
     /** Last error of a call on this flyweight (FIXP_SBE_OK or FIXP_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } fixp_Applied;
 
 static inline uint16_t fixp_Applied_sbe_block_length(void)
@@ -61,6 +63,7 @@ static inline uint64_t fixp_Applied_sbe_header_size(void)
 static inline bool fixp_Applied_sbe_invalidate(fixp_Applied *c, int error)
 {
     c->acting_block_length = 0;
+    c->all_present = false;
     c->position = c->buffer_length;
     c->error = error;
     return false;
@@ -74,8 +77,9 @@ static inline bool fixp_Applied_wrap_for_encode(fixp_Applied *c, uint8_t *buffer
     c->offset = offset;
     c->acting_version = 0;
     if (!fixp_sbe_fits(offset, 12, buffer_length)) return fixp_Applied_sbe_invalidate(c, FIXP_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 12);
+    fixp_sbe_zero(buffer + offset, 12);
     c->acting_block_length = 12;
+    c->all_present = true;
     c->position = offset + 12;
     c->error = FIXP_SBE_OK;
     return true;
@@ -94,6 +98,7 @@ static inline bool fixp_Applied_wrap_for_decode(fixp_Applied *c, const uint8_t *
     c->acting_version = acting_version;
     if (!fixp_sbe_fits(offset, acting_block_length, buffer_length)) return fixp_Applied_sbe_invalidate(c, FIXP_SBE_E_SHORT_BUFFER);
     c->acting_block_length = acting_block_length;
+    c->all_present = acting_block_length >= UINT64_C(12);
     c->position = offset + acting_block_length;
     c->error = FIXP_SBE_OK;
     return true;
@@ -108,7 +113,7 @@ static inline bool fixp_Applied_wrap_and_apply_header(fixp_Applied *c, uint8_t *
     c->offset = offset;
     c->acting_version = 0;
     if (!fixp_messageHeader_wrap(&h, buffer, offset, 0, buffer_length)) return fixp_Applied_sbe_invalidate(c, FIXP_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 8);
+    fixp_sbe_zero(buffer + offset, 8);
     (void)fixp_messageHeader_set_blockLength(&h, (uint16_t)12);
     (void)fixp_messageHeader_set_templateId(&h, (uint16_t)17);
     (void)fixp_messageHeader_set_schemaId(&h, (uint16_t)2748);
@@ -166,7 +171,7 @@ static inline uint64_t fixp_Applied_FromSeqNo_encoding_length(void)
 
 static inline bool fixp_Applied_FromSeqNo_in_acting_version(const fixp_Applied *c)
 {
-    return c->acting_block_length >= UINT64_C(8);
+    return c->all_present || (c->acting_block_length >= UINT64_C(8));
 }
 
 static inline uint64_t fixp_Applied_FromSeqNo_null_value(void)
@@ -225,7 +230,7 @@ static inline uint64_t fixp_Applied_Count_encoding_length(void)
 
 static inline bool fixp_Applied_Count_in_acting_version(const fixp_Applied *c)
 {
-    return c->acting_block_length >= UINT64_C(12);
+    return c->all_present || (c->acting_block_length >= UINT64_C(12));
 }
 
 static inline uint32_t fixp_Applied_Count_null_value(void)

@@ -24,6 +24,8 @@ typedef struct fixp_Establish {
     uint64_t acting_version;
     /** Last error of a call on this flyweight (FIXP_SBE_OK or FIXP_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } fixp_Establish;
 
 static inline uint16_t fixp_Establish_sbe_block_length(void)
@@ -60,6 +62,7 @@ static inline uint64_t fixp_Establish_sbe_header_size(void)
 static inline bool fixp_Establish_sbe_invalidate(fixp_Establish *c, int error)
 {
     c->acting_block_length = 0;
+    c->all_present = false;
     c->position = c->buffer_length;
     c->error = error;
     return false;
@@ -73,8 +76,9 @@ static inline bool fixp_Establish_wrap_for_encode(fixp_Establish *c, uint8_t *bu
     c->offset = offset;
     c->acting_version = 0;
     if (!fixp_sbe_fits(offset, 36, buffer_length)) return fixp_Establish_sbe_invalidate(c, FIXP_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 36);
+    fixp_sbe_zero(buffer + offset, 36);
     c->acting_block_length = 36;
+    c->all_present = true;
     c->position = offset + 36;
     c->error = FIXP_SBE_OK;
     return true;
@@ -93,6 +97,7 @@ static inline bool fixp_Establish_wrap_for_decode(fixp_Establish *c, const uint8
     c->acting_version = acting_version;
     if (!fixp_sbe_fits(offset, acting_block_length, buffer_length)) return fixp_Establish_sbe_invalidate(c, FIXP_SBE_E_SHORT_BUFFER);
     c->acting_block_length = acting_block_length;
+    c->all_present = acting_block_length >= UINT64_C(36);
     c->position = offset + acting_block_length;
     c->error = FIXP_SBE_OK;
     return true;
@@ -107,7 +112,7 @@ static inline bool fixp_Establish_wrap_and_apply_header(fixp_Establish *c, uint8
     c->offset = offset;
     c->acting_version = 0;
     if (!fixp_messageHeader_wrap(&h, buffer, offset, 0, buffer_length)) return fixp_Establish_sbe_invalidate(c, FIXP_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 8);
+    fixp_sbe_zero(buffer + offset, 8);
     (void)fixp_messageHeader_set_blockLength(&h, (uint16_t)36);
     (void)fixp_messageHeader_set_templateId(&h, (uint16_t)5);
     (void)fixp_messageHeader_set_schemaId(&h, (uint16_t)2748);
@@ -164,7 +169,7 @@ static inline uint64_t fixp_Establish_SessionId_encoding_length(void)
 
 static inline bool fixp_Establish_SessionId_in_acting_version(const fixp_Establish *c)
 {
-    return c->acting_block_length >= UINT64_C(16);
+    return c->all_present || (c->acting_block_length >= UINT64_C(16));
 }
 
 static inline uint64_t fixp_Establish_SessionId_length(void)
@@ -241,8 +246,8 @@ static inline bool fixp_Establish_put_SessionId(fixp_Establish *c, const uint8_t
         c->error = FIXP_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 0, src, (size_t)length);
-    if (length < 16) memset(c->buffer + c->offset + 0 + length, 0, (size_t)(16 - length));
+    fixp_sbe_zero(c->buffer + c->offset + 0, 16);
+    fixp_sbe_copy(c->buffer + c->offset + 0, src, length);
     return true;
 }
 
@@ -270,7 +275,7 @@ static inline uint64_t fixp_Establish_Timestamp_encoding_length(void)
 
 static inline bool fixp_Establish_Timestamp_in_acting_version(const fixp_Establish *c)
 {
-    return c->acting_block_length >= UINT64_C(24);
+    return c->all_present || (c->acting_block_length >= UINT64_C(24));
 }
 
 static inline uint64_t fixp_Establish_Timestamp_null_value(void)
@@ -328,7 +333,7 @@ static inline uint64_t fixp_Establish_KeepaliveInterval_encoding_length(void)
 
 static inline bool fixp_Establish_KeepaliveInterval_in_acting_version(const fixp_Establish *c)
 {
-    return c->acting_block_length >= UINT64_C(28);
+    return c->all_present || (c->acting_block_length >= UINT64_C(28));
 }
 
 static inline uint32_t fixp_Establish_KeepaliveInterval_null_value(void)
@@ -390,7 +395,7 @@ static inline uint64_t fixp_Establish_NextSeqNo_encoding_length(void)
 
 static inline bool fixp_Establish_NextSeqNo_in_acting_version(const fixp_Establish *c)
 {
-    return c->acting_block_length >= UINT64_C(36);
+    return c->all_present || (c->acting_block_length >= UINT64_C(36));
 }
 
 static inline uint64_t fixp_Establish_NextSeqNo_null_value(void)
@@ -514,7 +519,7 @@ static inline bool fixp_Establish_get_Credentials(fixp_Establish *c, void *dst, 
         c->error = FIXP_SBE_E_DST_TOO_SMALL;
         return false;
     }
-    if (len > 0) memcpy(dst, c->buffer + p + 2, (size_t)len);
+    fixp_sbe_copy(dst, c->buffer + p + 2, len);
     c->position = p + 2 + len;
     if (length_out != NULL) *length_out = len;
     return true;
@@ -537,7 +542,7 @@ static inline bool fixp_Establish_put_Credentials(fixp_Establish *c, const void 
         return false;
     }
     fixp_sbe_store_u16(c->buffer + p + 0, (uint16_t)length);
-    if (length > 0) memcpy(c->buffer + p + 2, src, (size_t)length);
+    fixp_sbe_copy(c->buffer + p + 2, src, length);
     c->position = p + 2 + length;
     return true;
 }

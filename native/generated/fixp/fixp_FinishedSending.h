@@ -24,6 +24,8 @@ typedef struct fixp_FinishedSending {
     uint64_t acting_version;
     /** Last error of a call on this flyweight (FIXP_SBE_OK or FIXP_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } fixp_FinishedSending;
 
 static inline uint16_t fixp_FinishedSending_sbe_block_length(void)
@@ -60,6 +62,7 @@ static inline uint64_t fixp_FinishedSending_sbe_header_size(void)
 static inline bool fixp_FinishedSending_sbe_invalidate(fixp_FinishedSending *c, int error)
 {
     c->acting_block_length = 0;
+    c->all_present = false;
     c->position = c->buffer_length;
     c->error = error;
     return false;
@@ -73,8 +76,9 @@ static inline bool fixp_FinishedSending_wrap_for_encode(fixp_FinishedSending *c,
     c->offset = offset;
     c->acting_version = 0;
     if (!fixp_sbe_fits(offset, 24, buffer_length)) return fixp_FinishedSending_sbe_invalidate(c, FIXP_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 24);
+    fixp_sbe_zero(buffer + offset, 24);
     c->acting_block_length = 24;
+    c->all_present = true;
     c->position = offset + 24;
     c->error = FIXP_SBE_OK;
     return true;
@@ -93,6 +97,7 @@ static inline bool fixp_FinishedSending_wrap_for_decode(fixp_FinishedSending *c,
     c->acting_version = acting_version;
     if (!fixp_sbe_fits(offset, acting_block_length, buffer_length)) return fixp_FinishedSending_sbe_invalidate(c, FIXP_SBE_E_SHORT_BUFFER);
     c->acting_block_length = acting_block_length;
+    c->all_present = acting_block_length >= UINT64_C(24);
     c->position = offset + acting_block_length;
     c->error = FIXP_SBE_OK;
     return true;
@@ -107,7 +112,7 @@ static inline bool fixp_FinishedSending_wrap_and_apply_header(fixp_FinishedSendi
     c->offset = offset;
     c->acting_version = 0;
     if (!fixp_messageHeader_wrap(&h, buffer, offset, 0, buffer_length)) return fixp_FinishedSending_sbe_invalidate(c, FIXP_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 8);
+    fixp_sbe_zero(buffer + offset, 8);
     (void)fixp_messageHeader_set_blockLength(&h, (uint16_t)24);
     (void)fixp_messageHeader_set_templateId(&h, (uint16_t)15);
     (void)fixp_messageHeader_set_schemaId(&h, (uint16_t)2748);
@@ -164,7 +169,7 @@ static inline uint64_t fixp_FinishedSending_SessionId_encoding_length(void)
 
 static inline bool fixp_FinishedSending_SessionId_in_acting_version(const fixp_FinishedSending *c)
 {
-    return c->acting_block_length >= UINT64_C(16);
+    return c->all_present || (c->acting_block_length >= UINT64_C(16));
 }
 
 static inline uint64_t fixp_FinishedSending_SessionId_length(void)
@@ -241,8 +246,8 @@ static inline bool fixp_FinishedSending_put_SessionId(fixp_FinishedSending *c, c
         c->error = FIXP_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 0, src, (size_t)length);
-    if (length < 16) memset(c->buffer + c->offset + 0 + length, 0, (size_t)(16 - length));
+    fixp_sbe_zero(c->buffer + c->offset + 0, 16);
+    fixp_sbe_copy(c->buffer + c->offset + 0, src, length);
     return true;
 }
 
@@ -274,7 +279,7 @@ static inline uint64_t fixp_FinishedSending_LastSeqNo_encoding_length(void)
 
 static inline bool fixp_FinishedSending_LastSeqNo_in_acting_version(const fixp_FinishedSending *c)
 {
-    return c->acting_block_length >= UINT64_C(24);
+    return c->all_present || (c->acting_block_length >= UINT64_C(24));
 }
 
 static inline uint64_t fixp_FinishedSending_LastSeqNo_null_value(void)

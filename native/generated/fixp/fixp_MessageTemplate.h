@@ -25,6 +25,8 @@ typedef struct fixp_MessageTemplate {
     uint64_t acting_version;
     /** Last error of a call on this flyweight (FIXP_SBE_OK or FIXP_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } fixp_MessageTemplate;
 
 static inline uint16_t fixp_MessageTemplate_sbe_block_length(void)
@@ -61,6 +63,7 @@ static inline uint64_t fixp_MessageTemplate_sbe_header_size(void)
 static inline bool fixp_MessageTemplate_sbe_invalidate(fixp_MessageTemplate *c, int error)
 {
     c->acting_block_length = 0;
+    c->all_present = false;
     c->position = c->buffer_length;
     c->error = error;
     return false;
@@ -74,8 +77,9 @@ static inline bool fixp_MessageTemplate_wrap_for_encode(fixp_MessageTemplate *c,
     c->offset = offset;
     c->acting_version = 0;
     if (!fixp_sbe_fits(offset, 12, buffer_length)) return fixp_MessageTemplate_sbe_invalidate(c, FIXP_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 12);
+    fixp_sbe_zero(buffer + offset, 12);
     c->acting_block_length = 12;
+    c->all_present = true;
     c->position = offset + 12;
     c->error = FIXP_SBE_OK;
     return true;
@@ -94,6 +98,7 @@ static inline bool fixp_MessageTemplate_wrap_for_decode(fixp_MessageTemplate *c,
     c->acting_version = acting_version;
     if (!fixp_sbe_fits(offset, acting_block_length, buffer_length)) return fixp_MessageTemplate_sbe_invalidate(c, FIXP_SBE_E_SHORT_BUFFER);
     c->acting_block_length = acting_block_length;
+    c->all_present = acting_block_length >= UINT64_C(12);
     c->position = offset + acting_block_length;
     c->error = FIXP_SBE_OK;
     return true;
@@ -108,7 +113,7 @@ static inline bool fixp_MessageTemplate_wrap_and_apply_header(fixp_MessageTempla
     c->offset = offset;
     c->acting_version = 0;
     if (!fixp_messageHeader_wrap(&h, buffer, offset, 0, buffer_length)) return fixp_MessageTemplate_sbe_invalidate(c, FIXP_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 8);
+    fixp_sbe_zero(buffer + offset, 8);
     (void)fixp_messageHeader_set_blockLength(&h, (uint16_t)12);
     (void)fixp_messageHeader_set_templateId(&h, (uint16_t)19);
     (void)fixp_messageHeader_set_schemaId(&h, (uint16_t)2748);
@@ -166,7 +171,7 @@ static inline uint64_t fixp_MessageTemplate_EncodingType_encoding_length(void)
 
 static inline bool fixp_MessageTemplate_EncodingType_in_acting_version(const fixp_MessageTemplate *c)
 {
-    return c->acting_block_length >= UINT64_C(4);
+    return c->all_present || (c->acting_block_length >= UINT64_C(4));
 }
 
 static inline uint32_t fixp_MessageTemplate_EncodingType_null_value(void)
@@ -228,7 +233,7 @@ static inline uint64_t fixp_MessageTemplate_EffectiveTime_encoding_length(void)
 
 static inline bool fixp_MessageTemplate_EffectiveTime_in_acting_version(const fixp_MessageTemplate *c)
 {
-    return c->acting_block_length >= UINT64_C(12);
+    return c->all_present || (c->acting_block_length >= UINT64_C(12));
 }
 
 static inline uint64_t fixp_MessageTemplate_EffectiveTime_null_value(void)
@@ -353,7 +358,7 @@ static inline bool fixp_MessageTemplate_get_Version(fixp_MessageTemplate *c, voi
         c->error = FIXP_SBE_E_DST_TOO_SMALL;
         return false;
     }
-    if (len > 0) memcpy(dst, c->buffer + p + 2, (size_t)len);
+    fixp_sbe_copy(dst, c->buffer + p + 2, len);
     c->position = p + 2 + len;
     if (length_out != NULL) *length_out = len;
     return true;
@@ -376,7 +381,7 @@ static inline bool fixp_MessageTemplate_put_Version(fixp_MessageTemplate *c, con
         return false;
     }
     fixp_sbe_store_u16(c->buffer + p + 0, (uint16_t)length);
-    if (length > 0) memcpy(c->buffer + p + 2, src, (size_t)length);
+    fixp_sbe_copy(c->buffer + p + 2, src, length);
     c->position = p + 2 + length;
     return true;
 }
@@ -471,7 +476,7 @@ static inline bool fixp_MessageTemplate_get_Template(fixp_MessageTemplate *c, vo
         c->error = FIXP_SBE_E_DST_TOO_SMALL;
         return false;
     }
-    if (len > 0) memcpy(dst, c->buffer + p + 2, (size_t)len);
+    fixp_sbe_copy(dst, c->buffer + p + 2, len);
     c->position = p + 2 + len;
     if (length_out != NULL) *length_out = len;
     return true;
@@ -494,7 +499,7 @@ static inline bool fixp_MessageTemplate_put_Template(fixp_MessageTemplate *c, co
         return false;
     }
     fixp_sbe_store_u16(c->buffer + p + 0, (uint16_t)length);
-    if (length > 0) memcpy(c->buffer + p + 2, src, (size_t)length);
+    fixp_sbe_copy(c->buffer + p + 2, src, length);
     c->position = p + 2 + length;
     return true;
 }

@@ -24,6 +24,8 @@ typedef struct fixp_Sequence {
     uint64_t acting_version;
     /** Last error of a call on this flyweight (FIXP_SBE_OK or FIXP_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } fixp_Sequence;
 
 static inline uint16_t fixp_Sequence_sbe_block_length(void)
@@ -60,6 +62,7 @@ static inline uint64_t fixp_Sequence_sbe_header_size(void)
 static inline bool fixp_Sequence_sbe_invalidate(fixp_Sequence *c, int error)
 {
     c->acting_block_length = 0;
+    c->all_present = false;
     c->position = c->buffer_length;
     c->error = error;
     return false;
@@ -73,8 +76,9 @@ static inline bool fixp_Sequence_wrap_for_encode(fixp_Sequence *c, uint8_t *buff
     c->offset = offset;
     c->acting_version = 0;
     if (!fixp_sbe_fits(offset, 8, buffer_length)) return fixp_Sequence_sbe_invalidate(c, FIXP_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 8);
+    fixp_sbe_zero(buffer + offset, 8);
     c->acting_block_length = 8;
+    c->all_present = true;
     c->position = offset + 8;
     c->error = FIXP_SBE_OK;
     return true;
@@ -93,6 +97,7 @@ static inline bool fixp_Sequence_wrap_for_decode(fixp_Sequence *c, const uint8_t
     c->acting_version = acting_version;
     if (!fixp_sbe_fits(offset, acting_block_length, buffer_length)) return fixp_Sequence_sbe_invalidate(c, FIXP_SBE_E_SHORT_BUFFER);
     c->acting_block_length = acting_block_length;
+    c->all_present = acting_block_length >= UINT64_C(8);
     c->position = offset + acting_block_length;
     c->error = FIXP_SBE_OK;
     return true;
@@ -107,7 +112,7 @@ static inline bool fixp_Sequence_wrap_and_apply_header(fixp_Sequence *c, uint8_t
     c->offset = offset;
     c->acting_version = 0;
     if (!fixp_messageHeader_wrap(&h, buffer, offset, 0, buffer_length)) return fixp_Sequence_sbe_invalidate(c, FIXP_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 8);
+    fixp_sbe_zero(buffer + offset, 8);
     (void)fixp_messageHeader_set_blockLength(&h, (uint16_t)8);
     (void)fixp_messageHeader_set_templateId(&h, (uint16_t)8);
     (void)fixp_messageHeader_set_schemaId(&h, (uint16_t)2748);
@@ -164,7 +169,7 @@ static inline uint64_t fixp_Sequence_NextSeqNo_encoding_length(void)
 
 static inline bool fixp_Sequence_NextSeqNo_in_acting_version(const fixp_Sequence *c)
 {
-    return c->acting_block_length >= UINT64_C(8);
+    return c->all_present || (c->acting_block_length >= UINT64_C(8));
 }
 
 static inline uint64_t fixp_Sequence_NextSeqNo_null_value(void)

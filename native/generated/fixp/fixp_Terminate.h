@@ -25,6 +25,8 @@ typedef struct fixp_Terminate {
     uint64_t acting_version;
     /** Last error of a call on this flyweight (FIXP_SBE_OK or FIXP_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } fixp_Terminate;
 
 static inline uint16_t fixp_Terminate_sbe_block_length(void)
@@ -61,6 +63,7 @@ static inline uint64_t fixp_Terminate_sbe_header_size(void)
 static inline bool fixp_Terminate_sbe_invalidate(fixp_Terminate *c, int error)
 {
     c->acting_block_length = 0;
+    c->all_present = false;
     c->position = c->buffer_length;
     c->error = error;
     return false;
@@ -74,8 +77,9 @@ static inline bool fixp_Terminate_wrap_for_encode(fixp_Terminate *c, uint8_t *bu
     c->offset = offset;
     c->acting_version = 0;
     if (!fixp_sbe_fits(offset, 17, buffer_length)) return fixp_Terminate_sbe_invalidate(c, FIXP_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 17);
+    fixp_sbe_zero(buffer + offset, 17);
     c->acting_block_length = 17;
+    c->all_present = true;
     c->position = offset + 17;
     c->error = FIXP_SBE_OK;
     return true;
@@ -94,6 +98,7 @@ static inline bool fixp_Terminate_wrap_for_decode(fixp_Terminate *c, const uint8
     c->acting_version = acting_version;
     if (!fixp_sbe_fits(offset, acting_block_length, buffer_length)) return fixp_Terminate_sbe_invalidate(c, FIXP_SBE_E_SHORT_BUFFER);
     c->acting_block_length = acting_block_length;
+    c->all_present = acting_block_length >= UINT64_C(17);
     c->position = offset + acting_block_length;
     c->error = FIXP_SBE_OK;
     return true;
@@ -108,7 +113,7 @@ static inline bool fixp_Terminate_wrap_and_apply_header(fixp_Terminate *c, uint8
     c->offset = offset;
     c->acting_version = 0;
     if (!fixp_messageHeader_wrap(&h, buffer, offset, 0, buffer_length)) return fixp_Terminate_sbe_invalidate(c, FIXP_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 8);
+    fixp_sbe_zero(buffer + offset, 8);
     (void)fixp_messageHeader_set_blockLength(&h, (uint16_t)17);
     (void)fixp_messageHeader_set_templateId(&h, (uint16_t)14);
     (void)fixp_messageHeader_set_schemaId(&h, (uint16_t)2748);
@@ -165,7 +170,7 @@ static inline uint64_t fixp_Terminate_SessionId_encoding_length(void)
 
 static inline bool fixp_Terminate_SessionId_in_acting_version(const fixp_Terminate *c)
 {
-    return c->acting_block_length >= UINT64_C(16);
+    return c->all_present || (c->acting_block_length >= UINT64_C(16));
 }
 
 static inline uint64_t fixp_Terminate_SessionId_length(void)
@@ -242,8 +247,8 @@ static inline bool fixp_Terminate_put_SessionId(fixp_Terminate *c, const uint8_t
         c->error = FIXP_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 0, src, (size_t)length);
-    if (length < 16) memset(c->buffer + c->offset + 0 + length, 0, (size_t)(16 - length));
+    fixp_sbe_zero(c->buffer + c->offset + 0, 16);
+    fixp_sbe_copy(c->buffer + c->offset + 0, src, length);
     return true;
 }
 
@@ -271,7 +276,7 @@ static inline uint64_t fixp_Terminate_Code_encoding_length(void)
 
 static inline bool fixp_Terminate_Code_in_acting_version(const fixp_Terminate *c)
 {
-    return c->acting_block_length >= UINT64_C(17);
+    return c->all_present || (c->acting_block_length >= UINT64_C(17));
 }
 
 static inline uint8_t fixp_Terminate_Code_raw(const fixp_Terminate *c)
@@ -383,7 +388,7 @@ static inline bool fixp_Terminate_get_Reason(fixp_Terminate *c, void *dst, uint6
         c->error = FIXP_SBE_E_DST_TOO_SMALL;
         return false;
     }
-    if (len > 0) memcpy(dst, c->buffer + p + 2, (size_t)len);
+    fixp_sbe_copy(dst, c->buffer + p + 2, len);
     c->position = p + 2 + len;
     if (length_out != NULL) *length_out = len;
     return true;
@@ -406,7 +411,7 @@ static inline bool fixp_Terminate_put_Reason(fixp_Terminate *c, const void *src,
         return false;
     }
     fixp_sbe_store_u16(c->buffer + p + 0, (uint16_t)length);
-    if (length > 0) memcpy(c->buffer + p + 2, src, (size_t)length);
+    fixp_sbe_copy(c->buffer + p + 2, src, length);
     c->position = p + 2 + length;
     return true;
 }

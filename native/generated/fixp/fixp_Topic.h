@@ -25,6 +25,8 @@ typedef struct fixp_Topic {
     uint64_t acting_version;
     /** Last error of a call on this flyweight (FIXP_SBE_OK or FIXP_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } fixp_Topic;
 
 static inline uint16_t fixp_Topic_sbe_block_length(void)
@@ -61,6 +63,7 @@ static inline uint64_t fixp_Topic_sbe_header_size(void)
 static inline bool fixp_Topic_sbe_invalidate(fixp_Topic *c, int error)
 {
     c->acting_block_length = 0;
+    c->all_present = false;
     c->position = c->buffer_length;
     c->error = error;
     return false;
@@ -74,8 +77,9 @@ static inline bool fixp_Topic_wrap_for_encode(fixp_Topic *c, uint8_t *buffer, ui
     c->offset = offset;
     c->acting_version = 0;
     if (!fixp_sbe_fits(offset, 21, buffer_length)) return fixp_Topic_sbe_invalidate(c, FIXP_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 21);
+    fixp_sbe_zero(buffer + offset, 21);
     c->acting_block_length = 21;
+    c->all_present = true;
     c->position = offset + 21;
     c->error = FIXP_SBE_OK;
     return true;
@@ -94,6 +98,7 @@ static inline bool fixp_Topic_wrap_for_decode(fixp_Topic *c, const uint8_t *buff
     c->acting_version = acting_version;
     if (!fixp_sbe_fits(offset, acting_block_length, buffer_length)) return fixp_Topic_sbe_invalidate(c, FIXP_SBE_E_SHORT_BUFFER);
     c->acting_block_length = acting_block_length;
+    c->all_present = acting_block_length >= UINT64_C(21);
     c->position = offset + acting_block_length;
     c->error = FIXP_SBE_OK;
     return true;
@@ -108,7 +113,7 @@ static inline bool fixp_Topic_wrap_and_apply_header(fixp_Topic *c, uint8_t *buff
     c->offset = offset;
     c->acting_version = 0;
     if (!fixp_messageHeader_wrap(&h, buffer, offset, 0, buffer_length)) return fixp_Topic_sbe_invalidate(c, FIXP_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 8);
+    fixp_sbe_zero(buffer + offset, 8);
     (void)fixp_messageHeader_set_blockLength(&h, (uint16_t)21);
     (void)fixp_messageHeader_set_templateId(&h, (uint16_t)4);
     (void)fixp_messageHeader_set_schemaId(&h, (uint16_t)2748);
@@ -165,7 +170,7 @@ static inline uint64_t fixp_Topic_SessionId_encoding_length(void)
 
 static inline bool fixp_Topic_SessionId_in_acting_version(const fixp_Topic *c)
 {
-    return c->acting_block_length >= UINT64_C(16);
+    return c->all_present || (c->acting_block_length >= UINT64_C(16));
 }
 
 static inline uint64_t fixp_Topic_SessionId_length(void)
@@ -242,8 +247,8 @@ static inline bool fixp_Topic_put_SessionId(fixp_Topic *c, const uint8_t *src, u
         c->error = FIXP_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 0, src, (size_t)length);
-    if (length < 16) memset(c->buffer + c->offset + 0 + length, 0, (size_t)(16 - length));
+    fixp_sbe_zero(c->buffer + c->offset + 0, 16);
+    fixp_sbe_copy(c->buffer + c->offset + 0, src, length);
     return true;
 }
 
@@ -271,7 +276,7 @@ static inline uint64_t fixp_Topic_Flow_encoding_length(void)
 
 static inline bool fixp_Topic_Flow_in_acting_version(const fixp_Topic *c)
 {
-    return c->acting_block_length >= UINT64_C(17);
+    return c->all_present || (c->acting_block_length >= UINT64_C(17));
 }
 
 static inline uint8_t fixp_Topic_Flow_raw(const fixp_Topic *c)
@@ -323,7 +328,7 @@ static inline uint64_t fixp_Topic_KeepaliveInterval_encoding_length(void)
 
 static inline bool fixp_Topic_KeepaliveInterval_in_acting_version(const fixp_Topic *c)
 {
-    return c->acting_block_length >= UINT64_C(21);
+    return c->all_present || (c->acting_block_length >= UINT64_C(21));
 }
 
 static inline uint32_t fixp_Topic_KeepaliveInterval_null_value(void)
@@ -442,7 +447,7 @@ static inline bool fixp_Topic_get_Classification(fixp_Topic *c, void *dst, uint6
         c->error = FIXP_SBE_E_DST_TOO_SMALL;
         return false;
     }
-    if (len > 0) memcpy(dst, c->buffer + p + 2, (size_t)len);
+    fixp_sbe_copy(dst, c->buffer + p + 2, len);
     c->position = p + 2 + len;
     if (length_out != NULL) *length_out = len;
     return true;
@@ -465,7 +470,7 @@ static inline bool fixp_Topic_put_Classification(fixp_Topic *c, const void *src,
         return false;
     }
     fixp_sbe_store_u16(c->buffer + p + 0, (uint16_t)length);
-    if (length > 0) memcpy(c->buffer + p + 2, src, (size_t)length);
+    fixp_sbe_copy(c->buffer + p + 2, src, length);
     c->position = p + 2 + length;
     return true;
 }

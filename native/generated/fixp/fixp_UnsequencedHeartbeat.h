@@ -24,6 +24,8 @@ typedef struct fixp_UnsequencedHeartbeat {
     uint64_t acting_version;
     /** Last error of a call on this flyweight (FIXP_SBE_OK or FIXP_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } fixp_UnsequencedHeartbeat;
 
 static inline uint16_t fixp_UnsequencedHeartbeat_sbe_block_length(void)
@@ -60,6 +62,7 @@ static inline uint64_t fixp_UnsequencedHeartbeat_sbe_header_size(void)
 static inline bool fixp_UnsequencedHeartbeat_sbe_invalidate(fixp_UnsequencedHeartbeat *c, int error)
 {
     c->acting_block_length = 0;
+    c->all_present = false;
     c->position = c->buffer_length;
     c->error = error;
     return false;
@@ -74,6 +77,7 @@ static inline bool fixp_UnsequencedHeartbeat_wrap_for_encode(fixp_UnsequencedHea
     c->acting_version = 0;
     if (!fixp_sbe_fits(offset, 0, buffer_length)) return fixp_UnsequencedHeartbeat_sbe_invalidate(c, FIXP_SBE_E_SHORT_BUFFER);
     c->acting_block_length = 0;
+    c->all_present = true;
     c->position = offset + 0;
     c->error = FIXP_SBE_OK;
     return true;
@@ -92,6 +96,7 @@ static inline bool fixp_UnsequencedHeartbeat_wrap_for_decode(fixp_UnsequencedHea
     c->acting_version = acting_version;
     if (!fixp_sbe_fits(offset, acting_block_length, buffer_length)) return fixp_UnsequencedHeartbeat_sbe_invalidate(c, FIXP_SBE_E_SHORT_BUFFER);
     c->acting_block_length = acting_block_length;
+    c->all_present = true;
     c->position = offset + acting_block_length;
     c->error = FIXP_SBE_OK;
     return true;
@@ -106,7 +111,7 @@ static inline bool fixp_UnsequencedHeartbeat_wrap_and_apply_header(fixp_Unsequen
     c->offset = offset;
     c->acting_version = 0;
     if (!fixp_messageHeader_wrap(&h, buffer, offset, 0, buffer_length)) return fixp_UnsequencedHeartbeat_sbe_invalidate(c, FIXP_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 8);
+    fixp_sbe_zero(buffer + offset, 8);
     (void)fixp_messageHeader_set_blockLength(&h, (uint16_t)0);
     (void)fixp_messageHeader_set_templateId(&h, (uint16_t)10);
     (void)fixp_messageHeader_set_schemaId(&h, (uint16_t)2748);

@@ -24,12 +24,20 @@ static inline uint8_t gateway_internal_BooleanType_code(gateway_internal_Boolean
 /** Code on the wire to enum. The null code is accepted (gives NULL_VALUE); an unknown code returns false. */
 static inline bool gateway_internal_BooleanType_from_code(uint8_t code, gateway_internal_BooleanType *out)
 {
-    switch (code) {
-        case 0: *out = gateway_internal_BooleanType_False; return true;
-        case 1: *out = gateway_internal_BooleanType_True; return true;
-        case 255: *out = gateway_internal_BooleanType_NULL_VALUE; return true;
-        default: return false;
-    }
+    static const uint8_t valid[256] = {
+        1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1
+    };
+    const uint8_t u = (uint8_t)code;
+    if (valid[u] == 0) return false;
+    *out = (gateway_internal_BooleanType)u;
+    return true;
 }
 
 /** Name of a value as in the schema; NULL for NULL_VALUE and unknown values. */

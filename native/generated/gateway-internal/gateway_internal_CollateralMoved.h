@@ -31,6 +31,8 @@ typedef struct gateway_internal_CollateralMoved {
     uint64_t acting_version;
     /** Last error of a call on this flyweight (GATEWAY_INTERNAL_SBE_OK or GATEWAY_INTERNAL_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } gateway_internal_CollateralMoved;
 
 static inline uint16_t gateway_internal_CollateralMoved_sbe_block_length(void)
@@ -67,6 +69,7 @@ static inline uint64_t gateway_internal_CollateralMoved_sbe_header_size(void)
 static inline bool gateway_internal_CollateralMoved_sbe_invalidate(gateway_internal_CollateralMoved *c, int error)
 {
     c->acting_block_length = 0;
+    c->all_present = false;
     c->position = c->buffer_length;
     c->error = error;
     return false;
@@ -80,8 +83,9 @@ static inline bool gateway_internal_CollateralMoved_wrap_for_encode(gateway_inte
     c->offset = offset;
     c->acting_version = 1;
     if (!gateway_internal_sbe_fits(offset, 77, buffer_length)) return gateway_internal_CollateralMoved_sbe_invalidate(c, GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 77);
+    gateway_internal_sbe_zero(buffer + offset, 77);
     c->acting_block_length = 77;
+    c->all_present = true;
     c->position = offset + 77;
     c->error = GATEWAY_INTERNAL_SBE_OK;
     return true;
@@ -100,6 +104,7 @@ static inline bool gateway_internal_CollateralMoved_wrap_for_decode(gateway_inte
     c->acting_version = acting_version;
     if (!gateway_internal_sbe_fits(offset, acting_block_length, buffer_length)) return gateway_internal_CollateralMoved_sbe_invalidate(c, GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER);
     c->acting_block_length = acting_block_length;
+    c->all_present = acting_block_length >= UINT64_C(77);
     c->position = offset + acting_block_length;
     c->error = GATEWAY_INTERNAL_SBE_OK;
     return true;
@@ -114,7 +119,7 @@ static inline bool gateway_internal_CollateralMoved_wrap_and_apply_header(gatewa
     c->offset = offset;
     c->acting_version = 1;
     if (!gateway_internal_messageHeader_wrap(&h, buffer, offset, 1, buffer_length)) return gateway_internal_CollateralMoved_sbe_invalidate(c, GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 8);
+    gateway_internal_sbe_zero(buffer + offset, 8);
     (void)gateway_internal_messageHeader_set_blockLength(&h, (uint16_t)77);
     (void)gateway_internal_messageHeader_set_templateId(&h, (uint16_t)33);
     (void)gateway_internal_messageHeader_set_schemaId(&h, (uint16_t)601);
@@ -195,7 +200,7 @@ static inline uint64_t gateway_internal_CollateralMoved_timestampNs_encoding_len
 
 static inline bool gateway_internal_CollateralMoved_timestampNs_in_acting_version(const gateway_internal_CollateralMoved *c)
 {
-    return c->acting_block_length >= UINT64_C(8);
+    return c->all_present || (c->acting_block_length >= UINT64_C(8));
 }
 
 static inline uint64_t gateway_internal_CollateralMoved_timestampNs_null_value(void)
@@ -254,7 +259,7 @@ static inline uint64_t gateway_internal_CollateralMoved_quantity_encoding_length
 
 static inline bool gateway_internal_CollateralMoved_quantity_in_acting_version(const gateway_internal_CollateralMoved *c)
 {
-    return c->acting_block_length >= UINT64_C(16);
+    return c->all_present || (c->acting_block_length >= UINT64_C(16));
 }
 
 static inline bool gateway_internal_CollateralMoved_quantity(gateway_internal_CollateralMoved *c, gateway_internal_QtyNULL *out)
@@ -264,10 +269,13 @@ static inline bool gateway_internal_CollateralMoved_quantity(gateway_internal_Co
         out->error = c->error = GATEWAY_INTERNAL_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!gateway_internal_QtyNULL_wrap(out, c->buffer, c->offset + 8, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 8;
+    out->acting_block_length = 8;
+    out->acting_version = c->acting_version;
+    out->error = GATEWAY_INTERNAL_SBE_OK;
     return true;
 }
 
@@ -296,7 +304,7 @@ static inline uint64_t gateway_internal_CollateralMoved_valueAfterHaircut_encodi
 
 static inline bool gateway_internal_CollateralMoved_valueAfterHaircut_in_acting_version(const gateway_internal_CollateralMoved *c)
 {
-    return c->acting_block_length >= UINT64_C(24);
+    return c->all_present || (c->acting_block_length >= UINT64_C(24));
 }
 
 static inline bool gateway_internal_CollateralMoved_valueAfterHaircut(gateway_internal_CollateralMoved *c, gateway_internal_Money *out)
@@ -306,10 +314,13 @@ static inline bool gateway_internal_CollateralMoved_valueAfterHaircut(gateway_in
         out->error = c->error = GATEWAY_INTERNAL_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!gateway_internal_Money_wrap(out, c->buffer, c->offset + 16, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 16;
+    out->acting_block_length = 8;
+    out->acting_version = c->acting_version;
+    out->error = GATEWAY_INTERNAL_SBE_OK;
     return true;
 }
 
@@ -338,7 +349,7 @@ static inline uint64_t gateway_internal_CollateralMoved_amount_encoding_length(v
 
 static inline bool gateway_internal_CollateralMoved_amount_in_acting_version(const gateway_internal_CollateralMoved *c)
 {
-    return c->acting_block_length >= UINT64_C(35);
+    return c->all_present || (c->acting_block_length >= UINT64_C(35));
 }
 
 static inline bool gateway_internal_CollateralMoved_amount(gateway_internal_CollateralMoved *c, gateway_internal_CurrencyAmount *out)
@@ -348,10 +359,13 @@ static inline bool gateway_internal_CollateralMoved_amount(gateway_internal_Coll
         out->error = c->error = GATEWAY_INTERNAL_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!gateway_internal_CurrencyAmount_wrap(out, c->buffer, c->offset + 24, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 24;
+    out->acting_block_length = 11;
+    out->acting_version = c->acting_version;
+    out->error = GATEWAY_INTERNAL_SBE_OK;
     return true;
 }
 
@@ -380,7 +394,7 @@ static inline uint64_t gateway_internal_CollateralMoved_direction_encoding_lengt
 
 static inline bool gateway_internal_CollateralMoved_direction_in_acting_version(const gateway_internal_CollateralMoved *c)
 {
-    return c->acting_block_length >= UINT64_C(36);
+    return c->all_present || (c->acting_block_length >= UINT64_C(36));
 }
 
 static inline char gateway_internal_CollateralMoved_direction_raw(const gateway_internal_CollateralMoved *c)
@@ -433,7 +447,7 @@ static inline uint64_t gateway_internal_CollateralMoved_kind_encoding_length(voi
 
 static inline bool gateway_internal_CollateralMoved_kind_in_acting_version(const gateway_internal_CollateralMoved *c)
 {
-    return c->acting_block_length >= UINT64_C(37);
+    return c->all_present || (c->acting_block_length >= UINT64_C(37));
 }
 
 static inline uint8_t gateway_internal_CollateralMoved_kind_raw(const gateway_internal_CollateralMoved *c)
@@ -486,7 +500,7 @@ static inline uint64_t gateway_internal_CollateralMoved_memberId_encoding_length
 
 static inline bool gateway_internal_CollateralMoved_memberId_in_acting_version(const gateway_internal_CollateralMoved *c)
 {
-    return c->acting_block_length >= UINT64_C(45);
+    return c->all_present || (c->acting_block_length >= UINT64_C(45));
 }
 
 static inline uint64_t gateway_internal_CollateralMoved_memberId_length(void)
@@ -568,8 +582,8 @@ static inline bool gateway_internal_CollateralMoved_put_memberId(gateway_interna
         c->error = GATEWAY_INTERNAL_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 37, src, (size_t)length);
-    if (length < 8) memset(c->buffer + c->offset + 37 + length, 0, (size_t)(8 - length));
+    gateway_internal_sbe_zero(c->buffer + c->offset + 37, 8);
+    gateway_internal_sbe_copy(c->buffer + c->offset + 37, src, length);
     return true;
 }
 
@@ -605,7 +619,7 @@ static inline uint64_t gateway_internal_CollateralMoved_movementId_encoding_leng
 
 static inline bool gateway_internal_CollateralMoved_movementId_in_acting_version(const gateway_internal_CollateralMoved *c)
 {
-    return c->acting_block_length >= UINT64_C(65);
+    return c->all_present || (c->acting_block_length >= UINT64_C(65));
 }
 
 static inline uint64_t gateway_internal_CollateralMoved_movementId_length(void)
@@ -687,8 +701,8 @@ static inline bool gateway_internal_CollateralMoved_put_movementId(gateway_inter
         c->error = GATEWAY_INTERNAL_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 45, src, (size_t)length);
-    if (length < 20) memset(c->buffer + c->offset + 45 + length, 0, (size_t)(20 - length));
+    gateway_internal_sbe_zero(c->buffer + c->offset + 45, 20);
+    gateway_internal_sbe_copy(c->buffer + c->offset + 45, src, length);
     return true;
 }
 
@@ -727,7 +741,7 @@ static inline uint64_t gateway_internal_CollateralMoved_securityId_encoding_leng
 
 static inline bool gateway_internal_CollateralMoved_securityId_in_acting_version(const gateway_internal_CollateralMoved *c)
 {
-    return c->acting_block_length >= UINT64_C(77);
+    return c->all_present || (c->acting_block_length >= UINT64_C(77));
 }
 
 static inline uint64_t gateway_internal_CollateralMoved_securityId_length(void)
@@ -819,8 +833,8 @@ static inline bool gateway_internal_CollateralMoved_put_securityId(gateway_inter
         c->error = GATEWAY_INTERNAL_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 65, src, (size_t)length);
-    if (length < 12) memset(c->buffer + c->offset + 65 + length, 0, (size_t)(12 - length));
+    gateway_internal_sbe_zero(c->buffer + c->offset + 65, 12);
+    gateway_internal_sbe_copy(c->buffer + c->offset + 65, src, length);
     return true;
 }
 

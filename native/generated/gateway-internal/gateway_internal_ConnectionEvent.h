@@ -27,6 +27,8 @@ typedef struct gateway_internal_ConnectionEvent {
     uint64_t acting_version;
     /** Last error of a call on this flyweight (GATEWAY_INTERNAL_SBE_OK or GATEWAY_INTERNAL_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } gateway_internal_ConnectionEvent;
 
 static inline uint16_t gateway_internal_ConnectionEvent_sbe_block_length(void)
@@ -63,6 +65,7 @@ static inline uint64_t gateway_internal_ConnectionEvent_sbe_header_size(void)
 static inline bool gateway_internal_ConnectionEvent_sbe_invalidate(gateway_internal_ConnectionEvent *c, int error)
 {
     c->acting_block_length = 0;
+    c->all_present = false;
     c->position = c->buffer_length;
     c->error = error;
     return false;
@@ -76,8 +79,9 @@ static inline bool gateway_internal_ConnectionEvent_wrap_for_encode(gateway_inte
     c->offset = offset;
     c->acting_version = 1;
     if (!gateway_internal_sbe_fits(offset, 38, buffer_length)) return gateway_internal_ConnectionEvent_sbe_invalidate(c, GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 38);
+    gateway_internal_sbe_zero(buffer + offset, 38);
     c->acting_block_length = 38;
+    c->all_present = true;
     c->position = offset + 38;
     c->error = GATEWAY_INTERNAL_SBE_OK;
     return true;
@@ -96,6 +100,7 @@ static inline bool gateway_internal_ConnectionEvent_wrap_for_decode(gateway_inte
     c->acting_version = acting_version;
     if (!gateway_internal_sbe_fits(offset, acting_block_length, buffer_length)) return gateway_internal_ConnectionEvent_sbe_invalidate(c, GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER);
     c->acting_block_length = acting_block_length;
+    c->all_present = acting_block_length >= UINT64_C(38);
     c->position = offset + acting_block_length;
     c->error = GATEWAY_INTERNAL_SBE_OK;
     return true;
@@ -110,7 +115,7 @@ static inline bool gateway_internal_ConnectionEvent_wrap_and_apply_header(gatewa
     c->offset = offset;
     c->acting_version = 1;
     if (!gateway_internal_messageHeader_wrap(&h, buffer, offset, 1, buffer_length)) return gateway_internal_ConnectionEvent_sbe_invalidate(c, GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 8);
+    gateway_internal_sbe_zero(buffer + offset, 8);
     (void)gateway_internal_messageHeader_set_blockLength(&h, (uint16_t)38);
     (void)gateway_internal_messageHeader_set_templateId(&h, (uint16_t)1);
     (void)gateway_internal_messageHeader_set_schemaId(&h, (uint16_t)601);
@@ -168,7 +173,7 @@ static inline uint64_t gateway_internal_ConnectionEvent_timestampNs_encoding_len
 
 static inline bool gateway_internal_ConnectionEvent_timestampNs_in_acting_version(const gateway_internal_ConnectionEvent *c)
 {
-    return c->acting_block_length >= UINT64_C(8);
+    return c->all_present || (c->acting_block_length >= UINT64_C(8));
 }
 
 static inline uint64_t gateway_internal_ConnectionEvent_timestampNs_null_value(void)
@@ -227,7 +232,7 @@ static inline uint64_t gateway_internal_ConnectionEvent_connectionId_encoding_le
 
 static inline bool gateway_internal_ConnectionEvent_connectionId_in_acting_version(const gateway_internal_ConnectionEvent *c)
 {
-    return c->acting_block_length >= UINT64_C(12);
+    return c->all_present || (c->acting_block_length >= UINT64_C(12));
 }
 
 static inline uint32_t gateway_internal_ConnectionEvent_connectionId_null_value(void)
@@ -289,7 +294,7 @@ static inline uint64_t gateway_internal_ConnectionEvent_errorCode_encoding_lengt
 
 static inline bool gateway_internal_ConnectionEvent_errorCode_in_acting_version(const gateway_internal_ConnectionEvent *c)
 {
-    return c->acting_block_length >= UINT64_C(16);
+    return c->all_present || (c->acting_block_length >= UINT64_C(16));
 }
 
 static inline int32_t gateway_internal_ConnectionEvent_errorCode_null_value(void)
@@ -354,7 +359,7 @@ static inline uint64_t gateway_internal_ConnectionEvent_remotePort_encoding_leng
 
 static inline bool gateway_internal_ConnectionEvent_remotePort_in_acting_version(const gateway_internal_ConnectionEvent *c)
 {
-    return c->acting_block_length >= UINT64_C(18);
+    return c->all_present || (c->acting_block_length >= UINT64_C(18));
 }
 
 static inline uint16_t gateway_internal_ConnectionEvent_remotePort_null_value(void)
@@ -413,7 +418,7 @@ static inline uint64_t gateway_internal_ConnectionEvent_localPort_encoding_lengt
 
 static inline bool gateway_internal_ConnectionEvent_localPort_in_acting_version(const gateway_internal_ConnectionEvent *c)
 {
-    return c->acting_block_length >= UINT64_C(20);
+    return c->all_present || (c->acting_block_length >= UINT64_C(20));
 }
 
 static inline uint16_t gateway_internal_ConnectionEvent_localPort_null_value(void)
@@ -472,7 +477,7 @@ static inline uint64_t gateway_internal_ConnectionEvent_eventType_encoding_lengt
 
 static inline bool gateway_internal_ConnectionEvent_eventType_in_acting_version(const gateway_internal_ConnectionEvent *c)
 {
-    return c->acting_block_length >= UINT64_C(21);
+    return c->all_present || (c->acting_block_length >= UINT64_C(21));
 }
 
 static inline char gateway_internal_ConnectionEvent_eventType_raw(const gateway_internal_ConnectionEvent *c)
@@ -525,7 +530,7 @@ static inline uint64_t gateway_internal_ConnectionEvent_transport_encoding_lengt
 
 static inline bool gateway_internal_ConnectionEvent_transport_in_acting_version(const gateway_internal_ConnectionEvent *c)
 {
-    return c->acting_block_length >= UINT64_C(22);
+    return c->all_present || (c->acting_block_length >= UINT64_C(22));
 }
 
 static inline uint8_t gateway_internal_ConnectionEvent_transport_raw(const gateway_internal_ConnectionEvent *c)
@@ -578,7 +583,7 @@ static inline uint64_t gateway_internal_ConnectionEvent_remoteAddress_encoding_l
 
 static inline bool gateway_internal_ConnectionEvent_remoteAddress_in_acting_version(const gateway_internal_ConnectionEvent *c)
 {
-    return c->acting_block_length >= UINT64_C(38);
+    return c->all_present || (c->acting_block_length >= UINT64_C(38));
 }
 
 static inline uint64_t gateway_internal_ConnectionEvent_remoteAddress_length(void)
@@ -655,8 +660,8 @@ static inline bool gateway_internal_ConnectionEvent_put_remoteAddress(gateway_in
         c->error = GATEWAY_INTERNAL_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 22, src, (size_t)length);
-    if (length < 16) memset(c->buffer + c->offset + 22 + length, 0, (size_t)(16 - length));
+    gateway_internal_sbe_zero(c->buffer + c->offset + 22, 16);
+    gateway_internal_sbe_copy(c->buffer + c->offset + 22, src, length);
     return true;
 }
 
@@ -750,7 +755,7 @@ static inline bool gateway_internal_ConnectionEvent_get_reason(gateway_internal_
         c->error = GATEWAY_INTERNAL_SBE_E_DST_TOO_SMALL;
         return false;
     }
-    if (len > 0) memcpy(dst, c->buffer + p + 2, (size_t)len);
+    gateway_internal_sbe_copy(dst, c->buffer + p + 2, len);
     c->position = p + 2 + len;
     if (length_out != NULL) *length_out = len;
     return true;
@@ -773,7 +778,7 @@ static inline bool gateway_internal_ConnectionEvent_put_reason(gateway_internal_
         return false;
     }
     gateway_internal_sbe_store_u16(c->buffer + p + 0, (uint16_t)length);
-    if (length > 0) memcpy(c->buffer + p + 2, src, (size_t)length);
+    gateway_internal_sbe_copy(c->buffer + p + 2, src, length);
     c->position = p + 2 + length;
     return true;
 }

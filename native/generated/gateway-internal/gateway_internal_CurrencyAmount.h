@@ -71,10 +71,13 @@ static inline bool gateway_internal_CurrencyAmount_amount(gateway_internal_Curre
         out->error = c->error = GATEWAY_INTERNAL_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!gateway_internal_Money_wrap(out, c->buffer, c->offset + 0, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 0;
+    out->acting_block_length = 8;
+    out->acting_version = c->acting_version;
+    out->error = GATEWAY_INTERNAL_SBE_OK;
     return true;
 }
 
@@ -180,8 +183,8 @@ static inline bool gateway_internal_CurrencyAmount_put_currency(gateway_internal
         c->error = GATEWAY_INTERNAL_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 8, src, (size_t)length);
-    if (length < 3) memset(c->buffer + c->offset + 8 + length, 0, (size_t)(3 - length));
+    gateway_internal_sbe_zero(c->buffer + c->offset + 8, 3);
+    gateway_internal_sbe_copy(c->buffer + c->offset + 8, src, length);
     return true;
 }
 

@@ -35,14 +35,16 @@ static inline uint16_t gateway_internal_FrameType_code(gateway_internal_FrameTyp
 static inline bool gateway_internal_FrameType_from_code(uint16_t code, gateway_internal_FrameType *out)
 {
     switch (code) {
-        case 0: *out = gateway_internal_FrameType_Padding; return true;
-        case 1: *out = gateway_internal_FrameType_FixMessage; return true;
-        case 2: *out = gateway_internal_FrameType_SbeMessage; return true;
-        case 3: *out = gateway_internal_FrameType_Connected; return true;
-        case 4: *out = gateway_internal_FrameType_Disconnected; return true;
-        case 5: *out = gateway_internal_FrameType_ConnectionError; return true;
-        case 6: *out = gateway_internal_FrameType_UdpDatagram; return true;
-        case 65535: *out = gateway_internal_FrameType_NULL_VALUE; return true;
+        case 0:
+        case 1:
+        case 2:
+        case 3:
+        case 4:
+        case 5:
+        case 6:
+        case 65535:
+            *out = (gateway_internal_FrameType)code;
+            return true;
         default: return false;
     }
 }

@@ -27,6 +27,8 @@ typedef struct gateway_internal_InboundMessage {
     uint64_t acting_version;
     /** Last error of a call on this flyweight (GATEWAY_INTERNAL_SBE_OK or GATEWAY_INTERNAL_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } gateway_internal_InboundMessage;
 
 static inline uint16_t gateway_internal_InboundMessage_sbe_block_length(void)
@@ -63,6 +65,7 @@ static inline uint64_t gateway_internal_InboundMessage_sbe_header_size(void)
 static inline bool gateway_internal_InboundMessage_sbe_invalidate(gateway_internal_InboundMessage *c, int error)
 {
     c->acting_block_length = 0;
+    c->all_present = false;
     c->position = c->buffer_length;
     c->error = error;
     return false;
@@ -76,8 +79,9 @@ static inline bool gateway_internal_InboundMessage_wrap_for_encode(gateway_inter
     c->offset = offset;
     c->acting_version = 1;
     if (!gateway_internal_sbe_fits(offset, 28, buffer_length)) return gateway_internal_InboundMessage_sbe_invalidate(c, GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 28);
+    gateway_internal_sbe_zero(buffer + offset, 28);
     c->acting_block_length = 28;
+    c->all_present = true;
     c->position = offset + 28;
     c->error = GATEWAY_INTERNAL_SBE_OK;
     return true;
@@ -96,6 +100,7 @@ static inline bool gateway_internal_InboundMessage_wrap_for_decode(gateway_inter
     c->acting_version = acting_version;
     if (!gateway_internal_sbe_fits(offset, acting_block_length, buffer_length)) return gateway_internal_InboundMessage_sbe_invalidate(c, GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER);
     c->acting_block_length = acting_block_length;
+    c->all_present = acting_block_length >= UINT64_C(28) && acting_version >= UINT64_C(1);
     c->position = offset + acting_block_length;
     c->error = GATEWAY_INTERNAL_SBE_OK;
     return true;
@@ -110,7 +115,7 @@ static inline bool gateway_internal_InboundMessage_wrap_and_apply_header(gateway
     c->offset = offset;
     c->acting_version = 1;
     if (!gateway_internal_messageHeader_wrap(&h, buffer, offset, 1, buffer_length)) return gateway_internal_InboundMessage_sbe_invalidate(c, GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 8);
+    gateway_internal_sbe_zero(buffer + offset, 8);
     (void)gateway_internal_messageHeader_set_blockLength(&h, (uint16_t)28);
     (void)gateway_internal_messageHeader_set_templateId(&h, (uint16_t)10);
     (void)gateway_internal_messageHeader_set_schemaId(&h, (uint16_t)601);
@@ -191,7 +196,7 @@ static inline uint64_t gateway_internal_InboundMessage_receivedNs_encoding_lengt
 
 static inline bool gateway_internal_InboundMessage_receivedNs_in_acting_version(const gateway_internal_InboundMessage *c)
 {
-    return c->acting_block_length >= UINT64_C(8);
+    return c->all_present || (c->acting_block_length >= UINT64_C(8));
 }
 
 static inline uint64_t gateway_internal_InboundMessage_receivedNs_null_value(void)
@@ -250,7 +255,7 @@ static inline uint64_t gateway_internal_InboundMessage_seqNum_encoding_length(vo
 
 static inline bool gateway_internal_InboundMessage_seqNum_in_acting_version(const gateway_internal_InboundMessage *c)
 {
-    return c->acting_block_length >= UINT64_C(16);
+    return c->all_present || (c->acting_block_length >= UINT64_C(16));
 }
 
 static inline uint64_t gateway_internal_InboundMessage_seqNum_null_value(void)
@@ -309,7 +314,7 @@ static inline uint64_t gateway_internal_InboundMessage_sessionId_encoding_length
 
 static inline bool gateway_internal_InboundMessage_sessionId_in_acting_version(const gateway_internal_InboundMessage *c)
 {
-    return c->acting_block_length >= UINT64_C(20);
+    return c->all_present || (c->acting_block_length >= UINT64_C(20));
 }
 
 static inline uint32_t gateway_internal_InboundMessage_sessionId_null_value(void)
@@ -368,7 +373,7 @@ static inline uint64_t gateway_internal_InboundMessage_connectionId_encoding_len
 
 static inline bool gateway_internal_InboundMessage_connectionId_in_acting_version(const gateway_internal_InboundMessage *c)
 {
-    return c->acting_block_length >= UINT64_C(24);
+    return c->all_present || (c->acting_block_length >= UINT64_C(24));
 }
 
 static inline uint32_t gateway_internal_InboundMessage_connectionId_null_value(void)
@@ -427,7 +432,7 @@ static inline uint64_t gateway_internal_InboundMessage_encoding_encoding_length(
 
 static inline bool gateway_internal_InboundMessage_encoding_in_acting_version(const gateway_internal_InboundMessage *c)
 {
-    return c->acting_block_length >= UINT64_C(25);
+    return c->all_present || (c->acting_block_length >= UINT64_C(25));
 }
 
 static inline uint8_t gateway_internal_InboundMessage_encoding_raw(const gateway_internal_InboundMessage *c)
@@ -484,7 +489,7 @@ static inline uint64_t gateway_internal_InboundMessage_msgType_encoding_length(v
 
 static inline bool gateway_internal_InboundMessage_msgType_in_acting_version(const gateway_internal_InboundMessage *c)
 {
-    return c->acting_version >= UINT64_C(1) && c->acting_block_length >= UINT64_C(28);
+    return c->all_present || (c->acting_version >= UINT64_C(1) && c->acting_block_length >= UINT64_C(28));
 }
 
 static inline uint64_t gateway_internal_InboundMessage_msgType_length(void)
@@ -576,8 +581,8 @@ static inline bool gateway_internal_InboundMessage_put_msgType(gateway_internal_
         c->error = GATEWAY_INTERNAL_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 25, src, (size_t)length);
-    if (length < 3) memset(c->buffer + c->offset + 25 + length, 0, (size_t)(3 - length));
+    gateway_internal_sbe_zero(c->buffer + c->offset + 25, 3);
+    gateway_internal_sbe_copy(c->buffer + c->offset + 25, src, length);
     return true;
 }
 
@@ -673,7 +678,7 @@ static inline bool gateway_internal_InboundMessage_get_rawMessage(gateway_intern
         c->error = GATEWAY_INTERNAL_SBE_E_DST_TOO_SMALL;
         return false;
     }
-    if (len > 0) memcpy(dst, c->buffer + p + 4, (size_t)len);
+    gateway_internal_sbe_copy(dst, c->buffer + p + 4, len);
     c->position = p + 4 + len;
     if (length_out != NULL) *length_out = len;
     return true;
@@ -696,7 +701,7 @@ static inline bool gateway_internal_InboundMessage_put_rawMessage(gateway_intern
         return false;
     }
     gateway_internal_sbe_store_u32(c->buffer + p + 0, (uint32_t)length);
-    if (length > 0) memcpy(c->buffer + p + 4, src, (size_t)length);
+    gateway_internal_sbe_copy(c->buffer + p + 4, src, length);
     c->position = p + 4 + length;
     return true;
 }

@@ -28,6 +28,8 @@ typedef struct gateway_internal_MarginCalculated {
     uint64_t acting_version;
     /** Last error of a call on this flyweight (GATEWAY_INTERNAL_SBE_OK or GATEWAY_INTERNAL_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } gateway_internal_MarginCalculated;
 
 /**
@@ -51,6 +53,8 @@ typedef struct gateway_internal_MarginCalculated_accounts {
     bool encoding;
     /** Last error of a call on this flyweight (GATEWAY_INTERNAL_SBE_OK or GATEWAY_INTERNAL_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } gateway_internal_MarginCalculated_accounts;
 
 /**
@@ -74,6 +78,8 @@ typedef struct gateway_internal_MarginCalculated_accounts_components {
     bool encoding;
     /** Last error of a call on this flyweight (GATEWAY_INTERNAL_SBE_OK or GATEWAY_INTERNAL_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } gateway_internal_MarginCalculated_accounts_components;
 
 static inline uint16_t gateway_internal_MarginCalculated_sbe_block_length(void)
@@ -110,6 +116,7 @@ static inline uint64_t gateway_internal_MarginCalculated_sbe_header_size(void)
 static inline bool gateway_internal_MarginCalculated_sbe_invalidate(gateway_internal_MarginCalculated *c, int error)
 {
     c->acting_block_length = 0;
+    c->all_present = false;
     c->position = c->buffer_length;
     c->error = error;
     return false;
@@ -123,8 +130,9 @@ static inline bool gateway_internal_MarginCalculated_wrap_for_encode(gateway_int
     c->offset = offset;
     c->acting_version = 1;
     if (!gateway_internal_sbe_fits(offset, 45, buffer_length)) return gateway_internal_MarginCalculated_sbe_invalidate(c, GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 45);
+    gateway_internal_sbe_zero(buffer + offset, 45);
     c->acting_block_length = 45;
+    c->all_present = true;
     c->position = offset + 45;
     c->error = GATEWAY_INTERNAL_SBE_OK;
     return true;
@@ -143,6 +151,7 @@ static inline bool gateway_internal_MarginCalculated_wrap_for_decode(gateway_int
     c->acting_version = acting_version;
     if (!gateway_internal_sbe_fits(offset, acting_block_length, buffer_length)) return gateway_internal_MarginCalculated_sbe_invalidate(c, GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER);
     c->acting_block_length = acting_block_length;
+    c->all_present = acting_block_length >= UINT64_C(45);
     c->position = offset + acting_block_length;
     c->error = GATEWAY_INTERNAL_SBE_OK;
     return true;
@@ -157,7 +166,7 @@ static inline bool gateway_internal_MarginCalculated_wrap_and_apply_header(gatew
     c->offset = offset;
     c->acting_version = 1;
     if (!gateway_internal_messageHeader_wrap(&h, buffer, offset, 1, buffer_length)) return gateway_internal_MarginCalculated_sbe_invalidate(c, GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 8);
+    gateway_internal_sbe_zero(buffer + offset, 8);
     (void)gateway_internal_messageHeader_set_blockLength(&h, (uint16_t)45);
     (void)gateway_internal_messageHeader_set_templateId(&h, (uint16_t)32);
     (void)gateway_internal_messageHeader_set_schemaId(&h, (uint16_t)601);
@@ -238,7 +247,7 @@ static inline uint64_t gateway_internal_MarginCalculated_timestampNs_encoding_le
 
 static inline bool gateway_internal_MarginCalculated_timestampNs_in_acting_version(const gateway_internal_MarginCalculated *c)
 {
-    return c->acting_block_length >= UINT64_C(8);
+    return c->all_present || (c->acting_block_length >= UINT64_C(8));
 }
 
 static inline uint64_t gateway_internal_MarginCalculated_timestampNs_null_value(void)
@@ -297,7 +306,7 @@ static inline uint64_t gateway_internal_MarginCalculated_totalRequirement_encodi
 
 static inline bool gateway_internal_MarginCalculated_totalRequirement_in_acting_version(const gateway_internal_MarginCalculated *c)
 {
-    return c->acting_block_length >= UINT64_C(16);
+    return c->all_present || (c->acting_block_length >= UINT64_C(16));
 }
 
 static inline bool gateway_internal_MarginCalculated_totalRequirement(gateway_internal_MarginCalculated *c, gateway_internal_Money *out)
@@ -307,10 +316,13 @@ static inline bool gateway_internal_MarginCalculated_totalRequirement(gateway_in
         out->error = c->error = GATEWAY_INTERNAL_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!gateway_internal_Money_wrap(out, c->buffer, c->offset + 8, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 8;
+    out->acting_block_length = 8;
+    out->acting_version = c->acting_version;
+    out->error = GATEWAY_INTERNAL_SBE_OK;
     return true;
 }
 
@@ -339,7 +351,7 @@ static inline uint64_t gateway_internal_MarginCalculated_collateralValue_encodin
 
 static inline bool gateway_internal_MarginCalculated_collateralValue_in_acting_version(const gateway_internal_MarginCalculated *c)
 {
-    return c->acting_block_length >= UINT64_C(24);
+    return c->all_present || (c->acting_block_length >= UINT64_C(24));
 }
 
 static inline bool gateway_internal_MarginCalculated_collateralValue(gateway_internal_MarginCalculated *c, gateway_internal_Money *out)
@@ -349,10 +361,13 @@ static inline bool gateway_internal_MarginCalculated_collateralValue(gateway_int
         out->error = c->error = GATEWAY_INTERNAL_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!gateway_internal_Money_wrap(out, c->buffer, c->offset + 16, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 16;
+    out->acting_block_length = 8;
+    out->acting_version = c->acting_version;
+    out->error = GATEWAY_INTERNAL_SBE_OK;
     return true;
 }
 
@@ -381,7 +396,7 @@ static inline uint64_t gateway_internal_MarginCalculated_excessDeficit_encoding_
 
 static inline bool gateway_internal_MarginCalculated_excessDeficit_in_acting_version(const gateway_internal_MarginCalculated *c)
 {
-    return c->acting_block_length >= UINT64_C(32);
+    return c->all_present || (c->acting_block_length >= UINT64_C(32));
 }
 
 static inline bool gateway_internal_MarginCalculated_excessDeficit(gateway_internal_MarginCalculated *c, gateway_internal_Money *out)
@@ -391,10 +406,13 @@ static inline bool gateway_internal_MarginCalculated_excessDeficit(gateway_inter
         out->error = c->error = GATEWAY_INTERNAL_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!gateway_internal_Money_wrap(out, c->buffer, c->offset + 24, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 24;
+    out->acting_block_length = 8;
+    out->acting_version = c->acting_version;
+    out->error = GATEWAY_INTERNAL_SBE_OK;
     return true;
 }
 
@@ -423,7 +441,7 @@ static inline uint64_t gateway_internal_MarginCalculated_clearingBusinessDate_en
 
 static inline bool gateway_internal_MarginCalculated_clearingBusinessDate_in_acting_version(const gateway_internal_MarginCalculated *c)
 {
-    return c->acting_block_length >= UINT64_C(34);
+    return c->all_present || (c->acting_block_length >= UINT64_C(34));
 }
 
 static inline uint16_t gateway_internal_MarginCalculated_clearingBusinessDate_null_value(void)
@@ -482,7 +500,7 @@ static inline uint64_t gateway_internal_MarginCalculated_memberId_encoding_lengt
 
 static inline bool gateway_internal_MarginCalculated_memberId_in_acting_version(const gateway_internal_MarginCalculated *c)
 {
-    return c->acting_block_length >= UINT64_C(42);
+    return c->all_present || (c->acting_block_length >= UINT64_C(42));
 }
 
 static inline uint64_t gateway_internal_MarginCalculated_memberId_length(void)
@@ -564,8 +582,8 @@ static inline bool gateway_internal_MarginCalculated_put_memberId(gateway_intern
         c->error = GATEWAY_INTERNAL_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 34, src, (size_t)length);
-    if (length < 8) memset(c->buffer + c->offset + 34 + length, 0, (size_t)(8 - length));
+    gateway_internal_sbe_zero(c->buffer + c->offset + 34, 8);
+    gateway_internal_sbe_copy(c->buffer + c->offset + 34, src, length);
     return true;
 }
 
@@ -601,7 +619,7 @@ static inline uint64_t gateway_internal_MarginCalculated_currency_encoding_lengt
 
 static inline bool gateway_internal_MarginCalculated_currency_in_acting_version(const gateway_internal_MarginCalculated *c)
 {
-    return c->acting_block_length >= UINT64_C(45);
+    return c->all_present || (c->acting_block_length >= UINT64_C(45));
 }
 
 static inline uint64_t gateway_internal_MarginCalculated_currency_length(void)
@@ -683,8 +701,8 @@ static inline bool gateway_internal_MarginCalculated_put_currency(gateway_intern
         c->error = GATEWAY_INTERNAL_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 42, src, (size_t)length);
-    if (length < 3) memset(c->buffer + c->offset + 42 + length, 0, (size_t)(3 - length));
+    gateway_internal_sbe_zero(c->buffer + c->offset + 42, 3);
+    gateway_internal_sbe_copy(c->buffer + c->offset + 42, src, length);
     return true;
 }
 
@@ -740,6 +758,7 @@ static inline void gateway_internal_MarginCalculated_accounts_sbe_init(gateway_i
     g->position_ptr = &c->position;
     g->offset = 0;
     g->acting_block_length = 0;
+    g->all_present = false;
     g->acting_version = c->acting_version;
     g->block_length = 0;
     g->count = 0;
@@ -784,7 +803,7 @@ static inline bool gateway_internal_MarginCalculated_accounts_set_count(gateway_
         g->error = c->error = GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER;
         return false;
     }
-    memset(g->buffer + p, 0, 4);
+    gateway_internal_sbe_zero(g->buffer + p, 4);
     gateway_internal_sbe_store_u16(g->buffer + p + 0, (uint16_t)24);
     gateway_internal_sbe_store_u16(g->buffer + p + 2, (uint16_t)count);
     *g->position_ptr = p + 4;
@@ -813,12 +832,14 @@ static inline bool gateway_internal_MarginCalculated_accounts_next(gateway_inter
     uint64_t p = *g->position_ptr;
     if (!gateway_internal_sbe_fits(p, g->block_length, g->buffer_length)) {
         g->acting_block_length = 0;
+        g->all_present = false;
         g->error = GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER;
         return false;
     }
-    if (g->encoding && g->block_length > 0) memset(g->buffer + p, 0, (size_t)g->block_length);
+    if (g->encoding) gateway_internal_sbe_zero(g->buffer + p, g->block_length);
     g->offset = p;
     g->acting_block_length = g->block_length;
+    g->all_present = g->block_length >= UINT64_C(24);
     *g->position_ptr = p + g->block_length;
     g->index++;
     return true;
@@ -849,7 +870,7 @@ static inline uint64_t gateway_internal_MarginCalculated_accounts_requirement_en
 
 static inline bool gateway_internal_MarginCalculated_accounts_requirement_in_acting_version(const gateway_internal_MarginCalculated_accounts *c)
 {
-    return c->acting_block_length >= UINT64_C(8);
+    return c->all_present || (c->acting_block_length >= UINT64_C(8));
 }
 
 static inline bool gateway_internal_MarginCalculated_accounts_requirement(gateway_internal_MarginCalculated_accounts *c, gateway_internal_Money *out)
@@ -859,10 +880,13 @@ static inline bool gateway_internal_MarginCalculated_accounts_requirement(gatewa
         out->error = c->error = GATEWAY_INTERNAL_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!gateway_internal_Money_wrap(out, c->buffer, c->offset + 0, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 0;
+    out->acting_block_length = 8;
+    out->acting_version = c->acting_version;
+    out->error = GATEWAY_INTERNAL_SBE_OK;
     return true;
 }
 
@@ -891,7 +915,7 @@ static inline uint64_t gateway_internal_MarginCalculated_accounts_account_encodi
 
 static inline bool gateway_internal_MarginCalculated_accounts_account_in_acting_version(const gateway_internal_MarginCalculated_accounts *c)
 {
-    return c->acting_block_length >= UINT64_C(24);
+    return c->all_present || (c->acting_block_length >= UINT64_C(24));
 }
 
 static inline uint64_t gateway_internal_MarginCalculated_accounts_account_length(void)
@@ -973,8 +997,8 @@ static inline bool gateway_internal_MarginCalculated_accounts_put_account(gatewa
         c->error = GATEWAY_INTERNAL_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 8, src, (size_t)length);
-    if (length < 16) memset(c->buffer + c->offset + 8 + length, 0, (size_t)(16 - length));
+    gateway_internal_sbe_zero(c->buffer + c->offset + 8, 16);
+    gateway_internal_sbe_copy(c->buffer + c->offset + 8, src, length);
     return true;
 }
 
@@ -1030,6 +1054,7 @@ static inline void gateway_internal_MarginCalculated_accounts_components_sbe_ini
     g->position_ptr = c->position_ptr;
     g->offset = 0;
     g->acting_block_length = 0;
+    g->all_present = false;
     g->acting_version = c->acting_version;
     g->block_length = 0;
     g->count = 0;
@@ -1074,7 +1099,7 @@ static inline bool gateway_internal_MarginCalculated_accounts_components_set_cou
         g->error = c->error = GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER;
         return false;
     }
-    memset(g->buffer + p, 0, 4);
+    gateway_internal_sbe_zero(g->buffer + p, 4);
     gateway_internal_sbe_store_u16(g->buffer + p + 0, (uint16_t)9);
     gateway_internal_sbe_store_u16(g->buffer + p + 2, (uint16_t)count);
     *g->position_ptr = p + 4;
@@ -1103,12 +1128,14 @@ static inline bool gateway_internal_MarginCalculated_accounts_components_next(ga
     uint64_t p = *g->position_ptr;
     if (!gateway_internal_sbe_fits(p, g->block_length, g->buffer_length)) {
         g->acting_block_length = 0;
+        g->all_present = false;
         g->error = GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER;
         return false;
     }
-    if (g->encoding && g->block_length > 0) memset(g->buffer + p, 0, (size_t)g->block_length);
+    if (g->encoding) gateway_internal_sbe_zero(g->buffer + p, g->block_length);
     g->offset = p;
     g->acting_block_length = g->block_length;
+    g->all_present = g->block_length >= UINT64_C(9);
     *g->position_ptr = p + g->block_length;
     g->index++;
     return true;
@@ -1139,7 +1166,7 @@ static inline uint64_t gateway_internal_MarginCalculated_accounts_components_amo
 
 static inline bool gateway_internal_MarginCalculated_accounts_components_amount_in_acting_version(const gateway_internal_MarginCalculated_accounts_components *c)
 {
-    return c->acting_block_length >= UINT64_C(8);
+    return c->all_present || (c->acting_block_length >= UINT64_C(8));
 }
 
 static inline bool gateway_internal_MarginCalculated_accounts_components_amount(gateway_internal_MarginCalculated_accounts_components *c, gateway_internal_Money *out)
@@ -1149,10 +1176,13 @@ static inline bool gateway_internal_MarginCalculated_accounts_components_amount(
         out->error = c->error = GATEWAY_INTERNAL_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!gateway_internal_Money_wrap(out, c->buffer, c->offset + 0, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 0;
+    out->acting_block_length = 8;
+    out->acting_version = c->acting_version;
+    out->error = GATEWAY_INTERNAL_SBE_OK;
     return true;
 }
 
@@ -1181,7 +1211,7 @@ static inline uint64_t gateway_internal_MarginCalculated_accounts_components_mar
 
 static inline bool gateway_internal_MarginCalculated_accounts_components_marginAmtType_in_acting_version(const gateway_internal_MarginCalculated_accounts_components *c)
 {
-    return c->acting_block_length >= UINT64_C(9);
+    return c->all_present || (c->acting_block_length >= UINT64_C(9));
 }
 
 static inline uint8_t gateway_internal_MarginCalculated_accounts_components_marginAmtType_raw(const gateway_internal_MarginCalculated_accounts_components *c)

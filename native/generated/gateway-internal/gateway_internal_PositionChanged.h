@@ -28,6 +28,8 @@ typedef struct gateway_internal_PositionChanged {
     uint64_t acting_version;
     /** Last error of a call on this flyweight (GATEWAY_INTERNAL_SBE_OK or GATEWAY_INTERNAL_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } gateway_internal_PositionChanged;
 
 static inline uint16_t gateway_internal_PositionChanged_sbe_block_length(void)
@@ -64,6 +66,7 @@ static inline uint64_t gateway_internal_PositionChanged_sbe_header_size(void)
 static inline bool gateway_internal_PositionChanged_sbe_invalidate(gateway_internal_PositionChanged *c, int error)
 {
     c->acting_block_length = 0;
+    c->all_present = false;
     c->position = c->buffer_length;
     c->error = error;
     return false;
@@ -77,8 +80,9 @@ static inline bool gateway_internal_PositionChanged_wrap_for_encode(gateway_inte
     c->offset = offset;
     c->acting_version = 1;
     if (!gateway_internal_sbe_fits(offset, 57, buffer_length)) return gateway_internal_PositionChanged_sbe_invalidate(c, GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 57);
+    gateway_internal_sbe_zero(buffer + offset, 57);
     c->acting_block_length = 57;
+    c->all_present = true;
     c->position = offset + 57;
     c->error = GATEWAY_INTERNAL_SBE_OK;
     return true;
@@ -97,6 +101,7 @@ static inline bool gateway_internal_PositionChanged_wrap_for_decode(gateway_inte
     c->acting_version = acting_version;
     if (!gateway_internal_sbe_fits(offset, acting_block_length, buffer_length)) return gateway_internal_PositionChanged_sbe_invalidate(c, GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER);
     c->acting_block_length = acting_block_length;
+    c->all_present = acting_block_length >= UINT64_C(57);
     c->position = offset + acting_block_length;
     c->error = GATEWAY_INTERNAL_SBE_OK;
     return true;
@@ -111,7 +116,7 @@ static inline bool gateway_internal_PositionChanged_wrap_and_apply_header(gatewa
     c->offset = offset;
     c->acting_version = 1;
     if (!gateway_internal_messageHeader_wrap(&h, buffer, offset, 1, buffer_length)) return gateway_internal_PositionChanged_sbe_invalidate(c, GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 8);
+    gateway_internal_sbe_zero(buffer + offset, 8);
     (void)gateway_internal_messageHeader_set_blockLength(&h, (uint16_t)57);
     (void)gateway_internal_messageHeader_set_templateId(&h, (uint16_t)31);
     (void)gateway_internal_messageHeader_set_schemaId(&h, (uint16_t)601);
@@ -192,7 +197,7 @@ static inline uint64_t gateway_internal_PositionChanged_timestampNs_encoding_len
 
 static inline bool gateway_internal_PositionChanged_timestampNs_in_acting_version(const gateway_internal_PositionChanged *c)
 {
-    return c->acting_block_length >= UINT64_C(8);
+    return c->all_present || (c->acting_block_length >= UINT64_C(8));
 }
 
 static inline uint64_t gateway_internal_PositionChanged_timestampNs_null_value(void)
@@ -251,7 +256,7 @@ static inline uint64_t gateway_internal_PositionChanged_netQty_encoding_length(v
 
 static inline bool gateway_internal_PositionChanged_netQty_in_acting_version(const gateway_internal_PositionChanged *c)
 {
-    return c->acting_block_length >= UINT64_C(16);
+    return c->all_present || (c->acting_block_length >= UINT64_C(16));
 }
 
 static inline bool gateway_internal_PositionChanged_netQty(gateway_internal_PositionChanged *c, gateway_internal_Qty *out)
@@ -261,10 +266,13 @@ static inline bool gateway_internal_PositionChanged_netQty(gateway_internal_Posi
         out->error = c->error = GATEWAY_INTERNAL_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!gateway_internal_Qty_wrap(out, c->buffer, c->offset + 8, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 8;
+    out->acting_block_length = 8;
+    out->acting_version = c->acting_version;
+    out->error = GATEWAY_INTERNAL_SBE_OK;
     return true;
 }
 
@@ -296,7 +304,7 @@ static inline uint64_t gateway_internal_PositionChanged_tradeId_encoding_length(
 
 static inline bool gateway_internal_PositionChanged_tradeId_in_acting_version(const gateway_internal_PositionChanged *c)
 {
-    return c->acting_block_length >= UINT64_C(24);
+    return c->all_present || (c->acting_block_length >= UINT64_C(24));
 }
 
 static inline uint64_t gateway_internal_PositionChanged_tradeId_null_value(void)
@@ -361,7 +369,7 @@ static inline uint64_t gateway_internal_PositionChanged_netMoney_encoding_length
 
 static inline bool gateway_internal_PositionChanged_netMoney_in_acting_version(const gateway_internal_PositionChanged *c)
 {
-    return c->acting_block_length >= UINT64_C(35);
+    return c->all_present || (c->acting_block_length >= UINT64_C(35));
 }
 
 static inline bool gateway_internal_PositionChanged_netMoney(gateway_internal_PositionChanged *c, gateway_internal_CurrencyAmount *out)
@@ -371,10 +379,13 @@ static inline bool gateway_internal_PositionChanged_netMoney(gateway_internal_Po
         out->error = c->error = GATEWAY_INTERNAL_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!gateway_internal_CurrencyAmount_wrap(out, c->buffer, c->offset + 24, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 24;
+    out->acting_block_length = 11;
+    out->acting_version = c->acting_version;
+    out->error = GATEWAY_INTERNAL_SBE_OK;
     return true;
 }
 
@@ -403,7 +414,7 @@ static inline uint64_t gateway_internal_PositionChanged_settlDate_encoding_lengt
 
 static inline bool gateway_internal_PositionChanged_settlDate_in_acting_version(const gateway_internal_PositionChanged *c)
 {
-    return c->acting_block_length >= UINT64_C(37);
+    return c->all_present || (c->acting_block_length >= UINT64_C(37));
 }
 
 static inline uint16_t gateway_internal_PositionChanged_settlDate_null_value(void)
@@ -462,7 +473,7 @@ static inline uint64_t gateway_internal_PositionChanged_memberId_encoding_length
 
 static inline bool gateway_internal_PositionChanged_memberId_in_acting_version(const gateway_internal_PositionChanged *c)
 {
-    return c->acting_block_length >= UINT64_C(45);
+    return c->all_present || (c->acting_block_length >= UINT64_C(45));
 }
 
 static inline uint64_t gateway_internal_PositionChanged_memberId_length(void)
@@ -544,8 +555,8 @@ static inline bool gateway_internal_PositionChanged_put_memberId(gateway_interna
         c->error = GATEWAY_INTERNAL_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 37, src, (size_t)length);
-    if (length < 8) memset(c->buffer + c->offset + 37 + length, 0, (size_t)(8 - length));
+    gateway_internal_sbe_zero(c->buffer + c->offset + 37, 8);
+    gateway_internal_sbe_copy(c->buffer + c->offset + 37, src, length);
     return true;
 }
 
@@ -581,7 +592,7 @@ static inline uint64_t gateway_internal_PositionChanged_securityId_encoding_leng
 
 static inline bool gateway_internal_PositionChanged_securityId_in_acting_version(const gateway_internal_PositionChanged *c)
 {
-    return c->acting_block_length >= UINT64_C(57);
+    return c->all_present || (c->acting_block_length >= UINT64_C(57));
 }
 
 static inline uint64_t gateway_internal_PositionChanged_securityId_length(void)
@@ -663,8 +674,8 @@ static inline bool gateway_internal_PositionChanged_put_securityId(gateway_inter
         c->error = GATEWAY_INTERNAL_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 45, src, (size_t)length);
-    if (length < 12) memset(c->buffer + c->offset + 45 + length, 0, (size_t)(12 - length));
+    gateway_internal_sbe_zero(c->buffer + c->offset + 45, 12);
+    gateway_internal_sbe_copy(c->buffer + c->offset + 45, src, length);
     return true;
 }
 

@@ -31,12 +31,14 @@ static inline uint16_t gateway_internal_RecordType_code(gateway_internal_RecordT
 static inline bool gateway_internal_RecordType_from_code(uint16_t code, gateway_internal_RecordType *out)
 {
     switch (code) {
-        case 0: *out = gateway_internal_RecordType_Padding; return true;
-        case 1: *out = gateway_internal_RecordType_InboundMessage; return true;
-        case 2: *out = gateway_internal_RecordType_OutboundMessage; return true;
-        case 3: *out = gateway_internal_RecordType_EngineEvent; return true;
-        case 4: *out = gateway_internal_RecordType_SessionEvent; return true;
-        case 65535: *out = gateway_internal_RecordType_NULL_VALUE; return true;
+        case 0:
+        case 1:
+        case 2:
+        case 3:
+        case 4:
+        case 65535:
+            *out = (gateway_internal_RecordType)code;
+            return true;
         default: return false;
     }
 }

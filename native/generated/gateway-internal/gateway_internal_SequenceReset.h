@@ -28,6 +28,8 @@ typedef struct gateway_internal_SequenceReset {
     uint64_t acting_version;
     /** Last error of a call on this flyweight (GATEWAY_INTERNAL_SBE_OK or GATEWAY_INTERNAL_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } gateway_internal_SequenceReset;
 
 static inline uint16_t gateway_internal_SequenceReset_sbe_block_length(void)
@@ -64,6 +66,7 @@ static inline uint64_t gateway_internal_SequenceReset_sbe_header_size(void)
 static inline bool gateway_internal_SequenceReset_sbe_invalidate(gateway_internal_SequenceReset *c, int error)
 {
     c->acting_block_length = 0;
+    c->all_present = false;
     c->position = c->buffer_length;
     c->error = error;
     return false;
@@ -77,8 +80,9 @@ static inline bool gateway_internal_SequenceReset_wrap_for_encode(gateway_intern
     c->offset = offset;
     c->acting_version = 1;
     if (!gateway_internal_sbe_fits(offset, 30, buffer_length)) return gateway_internal_SequenceReset_sbe_invalidate(c, GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 30);
+    gateway_internal_sbe_zero(buffer + offset, 30);
     c->acting_block_length = 30;
+    c->all_present = true;
     c->position = offset + 30;
     c->error = GATEWAY_INTERNAL_SBE_OK;
     return true;
@@ -97,6 +101,7 @@ static inline bool gateway_internal_SequenceReset_wrap_for_decode(gateway_intern
     c->acting_version = acting_version;
     if (!gateway_internal_sbe_fits(offset, acting_block_length, buffer_length)) return gateway_internal_SequenceReset_sbe_invalidate(c, GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER);
     c->acting_block_length = acting_block_length;
+    c->all_present = acting_block_length >= UINT64_C(30);
     c->position = offset + acting_block_length;
     c->error = GATEWAY_INTERNAL_SBE_OK;
     return true;
@@ -111,7 +116,7 @@ static inline bool gateway_internal_SequenceReset_wrap_and_apply_header(gateway_
     c->offset = offset;
     c->acting_version = 1;
     if (!gateway_internal_messageHeader_wrap(&h, buffer, offset, 1, buffer_length)) return gateway_internal_SequenceReset_sbe_invalidate(c, GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 8);
+    gateway_internal_sbe_zero(buffer + offset, 8);
     (void)gateway_internal_messageHeader_set_blockLength(&h, (uint16_t)30);
     (void)gateway_internal_messageHeader_set_templateId(&h, (uint16_t)22);
     (void)gateway_internal_messageHeader_set_schemaId(&h, (uint16_t)601);
@@ -192,7 +197,7 @@ static inline uint64_t gateway_internal_SequenceReset_timestampNs_encoding_lengt
 
 static inline bool gateway_internal_SequenceReset_timestampNs_in_acting_version(const gateway_internal_SequenceReset *c)
 {
-    return c->acting_block_length >= UINT64_C(8);
+    return c->all_present || (c->acting_block_length >= UINT64_C(8));
 }
 
 static inline uint64_t gateway_internal_SequenceReset_timestampNs_null_value(void)
@@ -251,7 +256,7 @@ static inline uint64_t gateway_internal_SequenceReset_newSeqNo_encoding_length(v
 
 static inline bool gateway_internal_SequenceReset_newSeqNo_in_acting_version(const gateway_internal_SequenceReset *c)
 {
-    return c->acting_block_length >= UINT64_C(16);
+    return c->all_present || (c->acting_block_length >= UINT64_C(16));
 }
 
 static inline uint64_t gateway_internal_SequenceReset_newSeqNo_null_value(void)
@@ -310,7 +315,7 @@ static inline uint64_t gateway_internal_SequenceReset_previousSeqNo_encoding_len
 
 static inline bool gateway_internal_SequenceReset_previousSeqNo_in_acting_version(const gateway_internal_SequenceReset *c)
 {
-    return c->acting_block_length >= UINT64_C(24);
+    return c->all_present || (c->acting_block_length >= UINT64_C(24));
 }
 
 static inline uint64_t gateway_internal_SequenceReset_previousSeqNo_null_value(void)
@@ -369,7 +374,7 @@ static inline uint64_t gateway_internal_SequenceReset_sessionId_encoding_length(
 
 static inline bool gateway_internal_SequenceReset_sessionId_in_acting_version(const gateway_internal_SequenceReset *c)
 {
-    return c->acting_block_length >= UINT64_C(28);
+    return c->all_present || (c->acting_block_length >= UINT64_C(28));
 }
 
 static inline uint32_t gateway_internal_SequenceReset_sessionId_null_value(void)
@@ -428,7 +433,7 @@ static inline uint64_t gateway_internal_SequenceReset_direction_encoding_length(
 
 static inline bool gateway_internal_SequenceReset_direction_in_acting_version(const gateway_internal_SequenceReset *c)
 {
-    return c->acting_block_length >= UINT64_C(29);
+    return c->all_present || (c->acting_block_length >= UINT64_C(29));
 }
 
 static inline char gateway_internal_SequenceReset_direction_raw(const gateway_internal_SequenceReset *c)
@@ -481,7 +486,7 @@ static inline uint64_t gateway_internal_SequenceReset_gapFill_encoding_length(vo
 
 static inline bool gateway_internal_SequenceReset_gapFill_in_acting_version(const gateway_internal_SequenceReset *c)
 {
-    return c->acting_block_length >= UINT64_C(30);
+    return c->all_present || (c->acting_block_length >= UINT64_C(30));
 }
 
 static inline uint8_t gateway_internal_SequenceReset_gapFill_raw(const gateway_internal_SequenceReset *c)

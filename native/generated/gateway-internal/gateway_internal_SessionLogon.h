@@ -27,6 +27,8 @@ typedef struct gateway_internal_SessionLogon {
     uint64_t acting_version;
     /** Last error of a call on this flyweight (GATEWAY_INTERNAL_SBE_OK or GATEWAY_INTERNAL_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } gateway_internal_SessionLogon;
 
 static inline uint16_t gateway_internal_SessionLogon_sbe_block_length(void)
@@ -63,6 +65,7 @@ static inline uint64_t gateway_internal_SessionLogon_sbe_header_size(void)
 static inline bool gateway_internal_SessionLogon_sbe_invalidate(gateway_internal_SessionLogon *c, int error)
 {
     c->acting_block_length = 0;
+    c->all_present = false;
     c->position = c->buffer_length;
     c->error = error;
     return false;
@@ -76,8 +79,9 @@ static inline bool gateway_internal_SessionLogon_wrap_for_encode(gateway_interna
     c->offset = offset;
     c->acting_version = 1;
     if (!gateway_internal_sbe_fits(offset, 83, buffer_length)) return gateway_internal_SessionLogon_sbe_invalidate(c, GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 83);
+    gateway_internal_sbe_zero(buffer + offset, 83);
     c->acting_block_length = 83;
+    c->all_present = true;
     c->position = offset + 83;
     c->error = GATEWAY_INTERNAL_SBE_OK;
     return true;
@@ -96,6 +100,7 @@ static inline bool gateway_internal_SessionLogon_wrap_for_decode(gateway_interna
     c->acting_version = acting_version;
     if (!gateway_internal_sbe_fits(offset, acting_block_length, buffer_length)) return gateway_internal_SessionLogon_sbe_invalidate(c, GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER);
     c->acting_block_length = acting_block_length;
+    c->all_present = acting_block_length >= UINT64_C(83);
     c->position = offset + acting_block_length;
     c->error = GATEWAY_INTERNAL_SBE_OK;
     return true;
@@ -110,7 +115,7 @@ static inline bool gateway_internal_SessionLogon_wrap_and_apply_header(gateway_i
     c->offset = offset;
     c->acting_version = 1;
     if (!gateway_internal_messageHeader_wrap(&h, buffer, offset, 1, buffer_length)) return gateway_internal_SessionLogon_sbe_invalidate(c, GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 8);
+    gateway_internal_sbe_zero(buffer + offset, 8);
     (void)gateway_internal_messageHeader_set_blockLength(&h, (uint16_t)83);
     (void)gateway_internal_messageHeader_set_templateId(&h, (uint16_t)20);
     (void)gateway_internal_messageHeader_set_schemaId(&h, (uint16_t)601);
@@ -191,7 +196,7 @@ static inline uint64_t gateway_internal_SessionLogon_timestampNs_encoding_length
 
 static inline bool gateway_internal_SessionLogon_timestampNs_in_acting_version(const gateway_internal_SessionLogon *c)
 {
-    return c->acting_block_length >= UINT64_C(8);
+    return c->all_present || (c->acting_block_length >= UINT64_C(8));
 }
 
 static inline uint64_t gateway_internal_SessionLogon_timestampNs_null_value(void)
@@ -250,7 +255,7 @@ static inline uint64_t gateway_internal_SessionLogon_nextInSeqNum_encoding_lengt
 
 static inline bool gateway_internal_SessionLogon_nextInSeqNum_in_acting_version(const gateway_internal_SessionLogon *c)
 {
-    return c->acting_block_length >= UINT64_C(16);
+    return c->all_present || (c->acting_block_length >= UINT64_C(16));
 }
 
 static inline uint64_t gateway_internal_SessionLogon_nextInSeqNum_null_value(void)
@@ -309,7 +314,7 @@ static inline uint64_t gateway_internal_SessionLogon_nextOutSeqNum_encoding_leng
 
 static inline bool gateway_internal_SessionLogon_nextOutSeqNum_in_acting_version(const gateway_internal_SessionLogon *c)
 {
-    return c->acting_block_length >= UINT64_C(24);
+    return c->all_present || (c->acting_block_length >= UINT64_C(24));
 }
 
 static inline uint64_t gateway_internal_SessionLogon_nextOutSeqNum_null_value(void)
@@ -368,7 +373,7 @@ static inline uint64_t gateway_internal_SessionLogon_sessionId_encoding_length(v
 
 static inline bool gateway_internal_SessionLogon_sessionId_in_acting_version(const gateway_internal_SessionLogon *c)
 {
-    return c->acting_block_length >= UINT64_C(28);
+    return c->all_present || (c->acting_block_length >= UINT64_C(28));
 }
 
 static inline uint32_t gateway_internal_SessionLogon_sessionId_null_value(void)
@@ -427,7 +432,7 @@ static inline uint64_t gateway_internal_SessionLogon_connectionId_encoding_lengt
 
 static inline bool gateway_internal_SessionLogon_connectionId_in_acting_version(const gateway_internal_SessionLogon *c)
 {
-    return c->acting_block_length >= UINT64_C(32);
+    return c->all_present || (c->acting_block_length >= UINT64_C(32));
 }
 
 static inline uint32_t gateway_internal_SessionLogon_connectionId_null_value(void)
@@ -486,7 +491,7 @@ static inline uint64_t gateway_internal_SessionLogon_heartBtInt_encoding_length(
 
 static inline bool gateway_internal_SessionLogon_heartBtInt_in_acting_version(const gateway_internal_SessionLogon *c)
 {
-    return c->acting_block_length >= UINT64_C(34);
+    return c->all_present || (c->acting_block_length >= UINT64_C(34));
 }
 
 static inline uint16_t gateway_internal_SessionLogon_heartBtInt_null_value(void)
@@ -545,7 +550,7 @@ static inline uint64_t gateway_internal_SessionLogon_protocol_encoding_length(vo
 
 static inline bool gateway_internal_SessionLogon_protocol_in_acting_version(const gateway_internal_SessionLogon *c)
 {
-    return c->acting_block_length >= UINT64_C(35);
+    return c->all_present || (c->acting_block_length >= UINT64_C(35));
 }
 
 static inline uint8_t gateway_internal_SessionLogon_protocol_raw(const gateway_internal_SessionLogon *c)
@@ -598,7 +603,7 @@ static inline uint64_t gateway_internal_SessionLogon_senderCompID_encoding_lengt
 
 static inline bool gateway_internal_SessionLogon_senderCompID_in_acting_version(const gateway_internal_SessionLogon *c)
 {
-    return c->acting_block_length >= UINT64_C(55);
+    return c->all_present || (c->acting_block_length >= UINT64_C(55));
 }
 
 static inline uint64_t gateway_internal_SessionLogon_senderCompID_length(void)
@@ -680,8 +685,8 @@ static inline bool gateway_internal_SessionLogon_put_senderCompID(gateway_intern
         c->error = GATEWAY_INTERNAL_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 35, src, (size_t)length);
-    if (length < 20) memset(c->buffer + c->offset + 35 + length, 0, (size_t)(20 - length));
+    gateway_internal_sbe_zero(c->buffer + c->offset + 35, 20);
+    gateway_internal_sbe_copy(c->buffer + c->offset + 35, src, length);
     return true;
 }
 
@@ -717,7 +722,7 @@ static inline uint64_t gateway_internal_SessionLogon_targetCompID_encoding_lengt
 
 static inline bool gateway_internal_SessionLogon_targetCompID_in_acting_version(const gateway_internal_SessionLogon *c)
 {
-    return c->acting_block_length >= UINT64_C(75);
+    return c->all_present || (c->acting_block_length >= UINT64_C(75));
 }
 
 static inline uint64_t gateway_internal_SessionLogon_targetCompID_length(void)
@@ -799,8 +804,8 @@ static inline bool gateway_internal_SessionLogon_put_targetCompID(gateway_intern
         c->error = GATEWAY_INTERNAL_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 55, src, (size_t)length);
-    if (length < 20) memset(c->buffer + c->offset + 55 + length, 0, (size_t)(20 - length));
+    gateway_internal_sbe_zero(c->buffer + c->offset + 55, 20);
+    gateway_internal_sbe_copy(c->buffer + c->offset + 55, src, length);
     return true;
 }
 
@@ -836,7 +841,7 @@ static inline uint64_t gateway_internal_SessionLogon_memberId_encoding_length(vo
 
 static inline bool gateway_internal_SessionLogon_memberId_in_acting_version(const gateway_internal_SessionLogon *c)
 {
-    return c->acting_block_length >= UINT64_C(83);
+    return c->all_present || (c->acting_block_length >= UINT64_C(83));
 }
 
 static inline uint64_t gateway_internal_SessionLogon_memberId_length(void)
@@ -918,8 +923,8 @@ static inline bool gateway_internal_SessionLogon_put_memberId(gateway_internal_S
         c->error = GATEWAY_INTERNAL_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 75, src, (size_t)length);
-    if (length < 8) memset(c->buffer + c->offset + 75 + length, 0, (size_t)(8 - length));
+    gateway_internal_sbe_zero(c->buffer + c->offset + 75, 8);
+    gateway_internal_sbe_copy(c->buffer + c->offset + 75, src, length);
     return true;
 }
 

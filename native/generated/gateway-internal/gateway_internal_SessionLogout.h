@@ -27,6 +27,8 @@ typedef struct gateway_internal_SessionLogout {
     uint64_t acting_version;
     /** Last error of a call on this flyweight (GATEWAY_INTERNAL_SBE_OK or GATEWAY_INTERNAL_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } gateway_internal_SessionLogout;
 
 static inline uint16_t gateway_internal_SessionLogout_sbe_block_length(void)
@@ -63,6 +65,7 @@ static inline uint64_t gateway_internal_SessionLogout_sbe_header_size(void)
 static inline bool gateway_internal_SessionLogout_sbe_invalidate(gateway_internal_SessionLogout *c, int error)
 {
     c->acting_block_length = 0;
+    c->all_present = false;
     c->position = c->buffer_length;
     c->error = error;
     return false;
@@ -76,8 +79,9 @@ static inline bool gateway_internal_SessionLogout_wrap_for_encode(gateway_intern
     c->offset = offset;
     c->acting_version = 1;
     if (!gateway_internal_sbe_fits(offset, 13, buffer_length)) return gateway_internal_SessionLogout_sbe_invalidate(c, GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 13);
+    gateway_internal_sbe_zero(buffer + offset, 13);
     c->acting_block_length = 13;
+    c->all_present = true;
     c->position = offset + 13;
     c->error = GATEWAY_INTERNAL_SBE_OK;
     return true;
@@ -96,6 +100,7 @@ static inline bool gateway_internal_SessionLogout_wrap_for_decode(gateway_intern
     c->acting_version = acting_version;
     if (!gateway_internal_sbe_fits(offset, acting_block_length, buffer_length)) return gateway_internal_SessionLogout_sbe_invalidate(c, GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER);
     c->acting_block_length = acting_block_length;
+    c->all_present = acting_block_length >= UINT64_C(13);
     c->position = offset + acting_block_length;
     c->error = GATEWAY_INTERNAL_SBE_OK;
     return true;
@@ -110,7 +115,7 @@ static inline bool gateway_internal_SessionLogout_wrap_and_apply_header(gateway_
     c->offset = offset;
     c->acting_version = 1;
     if (!gateway_internal_messageHeader_wrap(&h, buffer, offset, 1, buffer_length)) return gateway_internal_SessionLogout_sbe_invalidate(c, GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 8);
+    gateway_internal_sbe_zero(buffer + offset, 8);
     (void)gateway_internal_messageHeader_set_blockLength(&h, (uint16_t)13);
     (void)gateway_internal_messageHeader_set_templateId(&h, (uint16_t)21);
     (void)gateway_internal_messageHeader_set_schemaId(&h, (uint16_t)601);
@@ -191,7 +196,7 @@ static inline uint64_t gateway_internal_SessionLogout_timestampNs_encoding_lengt
 
 static inline bool gateway_internal_SessionLogout_timestampNs_in_acting_version(const gateway_internal_SessionLogout *c)
 {
-    return c->acting_block_length >= UINT64_C(8);
+    return c->all_present || (c->acting_block_length >= UINT64_C(8));
 }
 
 static inline uint64_t gateway_internal_SessionLogout_timestampNs_null_value(void)
@@ -250,7 +255,7 @@ static inline uint64_t gateway_internal_SessionLogout_sessionId_encoding_length(
 
 static inline bool gateway_internal_SessionLogout_sessionId_in_acting_version(const gateway_internal_SessionLogout *c)
 {
-    return c->acting_block_length >= UINT64_C(12);
+    return c->all_present || (c->acting_block_length >= UINT64_C(12));
 }
 
 static inline uint32_t gateway_internal_SessionLogout_sessionId_null_value(void)
@@ -309,7 +314,7 @@ static inline uint64_t gateway_internal_SessionLogout_reason_encoding_length(voi
 
 static inline bool gateway_internal_SessionLogout_reason_in_acting_version(const gateway_internal_SessionLogout *c)
 {
-    return c->acting_block_length >= UINT64_C(13);
+    return c->all_present || (c->acting_block_length >= UINT64_C(13));
 }
 
 static inline uint8_t gateway_internal_SessionLogout_reason_raw(const gateway_internal_SessionLogout *c)
@@ -427,7 +432,7 @@ static inline bool gateway_internal_SessionLogout_get_text(gateway_internal_Sess
         c->error = GATEWAY_INTERNAL_SBE_E_DST_TOO_SMALL;
         return false;
     }
-    if (len > 0) memcpy(dst, c->buffer + p + 2, (size_t)len);
+    gateway_internal_sbe_copy(dst, c->buffer + p + 2, len);
     c->position = p + 2 + len;
     if (length_out != NULL) *length_out = len;
     return true;
@@ -450,7 +455,7 @@ static inline bool gateway_internal_SessionLogout_put_text(gateway_internal_Sess
         return false;
     }
     gateway_internal_sbe_store_u16(c->buffer + p + 0, (uint16_t)length);
-    if (length > 0) memcpy(c->buffer + p + 2, src, (size_t)length);
+    gateway_internal_sbe_copy(c->buffer + p + 2, src, length);
     c->position = p + 2 + length;
     return true;
 }

@@ -42,21 +42,20 @@ static inline uint8_t gateway_internal_TradeStage_code(gateway_internal_TradeSta
 /** Code on the wire to enum. The null code is accepted (gives NULL_VALUE); an unknown code returns false. */
 static inline bool gateway_internal_TradeStage_from_code(uint8_t code, gateway_internal_TradeStage *out)
 {
-    switch (code) {
-        case 0: *out = gateway_internal_TradeStage_Received; return true;
-        case 1: *out = gateway_internal_TradeStage_Validated; return true;
-        case 2: *out = gateway_internal_TradeStage_Enriched; return true;
-        case 3: *out = gateway_internal_TradeStage_RiskChecked; return true;
-        case 4: *out = gateway_internal_TradeStage_Matched; return true;
-        case 5: *out = gateway_internal_TradeStage_Novated; return true;
-        case 6: *out = gateway_internal_TradeStage_Netted; return true;
-        case 7: *out = gateway_internal_TradeStage_MarginOk; return true;
-        case 8: *out = gateway_internal_TradeStage_PendingSettlement; return true;
-        case 9: *out = gateway_internal_TradeStage_Settled; return true;
-        case 10: *out = gateway_internal_TradeStage_Failed; return true;
-        case 255: *out = gateway_internal_TradeStage_NULL_VALUE; return true;
-        default: return false;
-    }
+    static const uint8_t valid[256] = {
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1
+    };
+    const uint8_t u = (uint8_t)code;
+    if (valid[u] == 0) return false;
+    *out = (gateway_internal_TradeStage)u;
+    return true;
 }
 
 /** Name of a value as in the schema; NULL for NULL_VALUE and unknown values. */

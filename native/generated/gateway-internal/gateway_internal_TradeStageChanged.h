@@ -27,6 +27,8 @@ typedef struct gateway_internal_TradeStageChanged {
     uint64_t acting_version;
     /** Last error of a call on this flyweight (GATEWAY_INTERNAL_SBE_OK or GATEWAY_INTERNAL_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } gateway_internal_TradeStageChanged;
 
 static inline uint16_t gateway_internal_TradeStageChanged_sbe_block_length(void)
@@ -63,6 +65,7 @@ static inline uint64_t gateway_internal_TradeStageChanged_sbe_header_size(void)
 static inline bool gateway_internal_TradeStageChanged_sbe_invalidate(gateway_internal_TradeStageChanged *c, int error)
 {
     c->acting_block_length = 0;
+    c->all_present = false;
     c->position = c->buffer_length;
     c->error = error;
     return false;
@@ -76,8 +79,9 @@ static inline bool gateway_internal_TradeStageChanged_wrap_for_encode(gateway_in
     c->offset = offset;
     c->acting_version = 1;
     if (!gateway_internal_sbe_fits(offset, 20, buffer_length)) return gateway_internal_TradeStageChanged_sbe_invalidate(c, GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 20);
+    gateway_internal_sbe_zero(buffer + offset, 20);
     c->acting_block_length = 20;
+    c->all_present = true;
     c->position = offset + 20;
     c->error = GATEWAY_INTERNAL_SBE_OK;
     return true;
@@ -96,6 +100,7 @@ static inline bool gateway_internal_TradeStageChanged_wrap_for_decode(gateway_in
     c->acting_version = acting_version;
     if (!gateway_internal_sbe_fits(offset, acting_block_length, buffer_length)) return gateway_internal_TradeStageChanged_sbe_invalidate(c, GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER);
     c->acting_block_length = acting_block_length;
+    c->all_present = acting_block_length >= UINT64_C(20) && acting_version >= UINT64_C(1);
     c->position = offset + acting_block_length;
     c->error = GATEWAY_INTERNAL_SBE_OK;
     return true;
@@ -110,7 +115,7 @@ static inline bool gateway_internal_TradeStageChanged_wrap_and_apply_header(gate
     c->offset = offset;
     c->acting_version = 1;
     if (!gateway_internal_messageHeader_wrap(&h, buffer, offset, 1, buffer_length)) return gateway_internal_TradeStageChanged_sbe_invalidate(c, GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 8);
+    gateway_internal_sbe_zero(buffer + offset, 8);
     (void)gateway_internal_messageHeader_set_blockLength(&h, (uint16_t)20);
     (void)gateway_internal_messageHeader_set_templateId(&h, (uint16_t)30);
     (void)gateway_internal_messageHeader_set_schemaId(&h, (uint16_t)601);
@@ -191,7 +196,7 @@ static inline uint64_t gateway_internal_TradeStageChanged_tradeId_encoding_lengt
 
 static inline bool gateway_internal_TradeStageChanged_tradeId_in_acting_version(const gateway_internal_TradeStageChanged *c)
 {
-    return c->acting_block_length >= UINT64_C(8);
+    return c->all_present || (c->acting_block_length >= UINT64_C(8));
 }
 
 static inline uint64_t gateway_internal_TradeStageChanged_tradeId_null_value(void)
@@ -250,7 +255,7 @@ static inline uint64_t gateway_internal_TradeStageChanged_timestampNs_encoding_l
 
 static inline bool gateway_internal_TradeStageChanged_timestampNs_in_acting_version(const gateway_internal_TradeStageChanged *c)
 {
-    return c->acting_block_length >= UINT64_C(16);
+    return c->all_present || (c->acting_block_length >= UINT64_C(16));
 }
 
 static inline uint64_t gateway_internal_TradeStageChanged_timestampNs_null_value(void)
@@ -309,7 +314,7 @@ static inline uint64_t gateway_internal_TradeStageChanged_stage_encoding_length(
 
 static inline bool gateway_internal_TradeStageChanged_stage_in_acting_version(const gateway_internal_TradeStageChanged *c)
 {
-    return c->acting_block_length >= UINT64_C(17);
+    return c->all_present || (c->acting_block_length >= UINT64_C(17));
 }
 
 static inline uint8_t gateway_internal_TradeStageChanged_stage_raw(const gateway_internal_TradeStageChanged *c)
@@ -365,7 +370,7 @@ static inline uint64_t gateway_internal_TradeStageChanged_previousStage_encoding
 
 static inline bool gateway_internal_TradeStageChanged_previousStage_in_acting_version(const gateway_internal_TradeStageChanged *c)
 {
-    return c->acting_block_length >= UINT64_C(18);
+    return c->all_present || (c->acting_block_length >= UINT64_C(18));
 }
 
 static inline uint8_t gateway_internal_TradeStageChanged_previousStage_raw(const gateway_internal_TradeStageChanged *c)
@@ -427,7 +432,7 @@ static inline uint64_t gateway_internal_TradeStageChanged_reasonCode_encoding_le
 
 static inline bool gateway_internal_TradeStageChanged_reasonCode_in_acting_version(const gateway_internal_TradeStageChanged *c)
 {
-    return c->acting_version >= UINT64_C(1) && c->acting_block_length >= UINT64_C(20);
+    return c->all_present || (c->acting_version >= UINT64_C(1) && c->acting_block_length >= UINT64_C(20));
 }
 
 static inline uint16_t gateway_internal_TradeStageChanged_reasonCode_null_value(void)

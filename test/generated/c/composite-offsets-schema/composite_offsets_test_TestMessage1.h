@@ -25,6 +25,8 @@ typedef struct composite_offsets_test_TestMessage1 {
     uint64_t acting_version;
     /** Last error of a call on this flyweight (COMPOSITE_OFFSETS_TEST_SBE_OK or COMPOSITE_OFFSETS_TEST_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } composite_offsets_test_TestMessage1;
 
 /** Repeating group Entries (id 2) of composite_offsets_test_TestMessage1. */
@@ -45,6 +47,8 @@ typedef struct composite_offsets_test_TestMessage1_Entries {
     bool encoding;
     /** Last error of a call on this flyweight (COMPOSITE_OFFSETS_TEST_SBE_OK or COMPOSITE_OFFSETS_TEST_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } composite_offsets_test_TestMessage1_Entries;
 
 static inline uint16_t composite_offsets_test_TestMessage1_sbe_block_length(void)
@@ -81,6 +85,7 @@ static inline uint64_t composite_offsets_test_TestMessage1_sbe_header_size(void)
 static inline bool composite_offsets_test_TestMessage1_sbe_invalidate(composite_offsets_test_TestMessage1 *c, int error)
 {
     c->acting_block_length = 0;
+    c->all_present = false;
     c->position = c->buffer_length;
     c->error = error;
     return false;
@@ -95,6 +100,7 @@ static inline bool composite_offsets_test_TestMessage1_wrap_for_encode(composite
     c->acting_version = 0;
     if (!composite_offsets_test_sbe_fits(offset, 0, buffer_length)) return composite_offsets_test_TestMessage1_sbe_invalidate(c, COMPOSITE_OFFSETS_TEST_SBE_E_SHORT_BUFFER);
     c->acting_block_length = 0;
+    c->all_present = true;
     c->position = offset + 0;
     c->error = COMPOSITE_OFFSETS_TEST_SBE_OK;
     return true;
@@ -113,6 +119,7 @@ static inline bool composite_offsets_test_TestMessage1_wrap_for_decode(composite
     c->acting_version = acting_version;
     if (!composite_offsets_test_sbe_fits(offset, acting_block_length, buffer_length)) return composite_offsets_test_TestMessage1_sbe_invalidate(c, COMPOSITE_OFFSETS_TEST_SBE_E_SHORT_BUFFER);
     c->acting_block_length = acting_block_length;
+    c->all_present = true;
     c->position = offset + acting_block_length;
     c->error = COMPOSITE_OFFSETS_TEST_SBE_OK;
     return true;
@@ -127,7 +134,7 @@ static inline bool composite_offsets_test_TestMessage1_wrap_and_apply_header(com
     c->offset = offset;
     c->acting_version = 0;
     if (!composite_offsets_test_messageHeader_wrap(&h, buffer, offset, 0, buffer_length)) return composite_offsets_test_TestMessage1_sbe_invalidate(c, COMPOSITE_OFFSETS_TEST_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 12);
+    composite_offsets_test_sbe_zero(buffer + offset, 12);
     (void)composite_offsets_test_messageHeader_set_blockLength(&h, (uint16_t)0);
     (void)composite_offsets_test_messageHeader_set_templateId(&h, (uint16_t)1);
     (void)composite_offsets_test_messageHeader_set_schemaId(&h, (uint16_t)15);
@@ -205,6 +212,7 @@ static inline void composite_offsets_test_TestMessage1_Entries_sbe_init(composit
     g->position_ptr = &c->position;
     g->offset = 0;
     g->acting_block_length = 0;
+    g->all_present = false;
     g->acting_version = c->acting_version;
     g->block_length = 0;
     g->count = 0;
@@ -249,7 +257,7 @@ static inline bool composite_offsets_test_TestMessage1_Entries_set_count(composi
         g->error = c->error = COMPOSITE_OFFSETS_TEST_SBE_E_SHORT_BUFFER;
         return false;
     }
-    memset(g->buffer + p, 0, 8);
+    composite_offsets_test_sbe_zero(g->buffer + p, 8);
     composite_offsets_test_sbe_store_u16(g->buffer + p + 0, (uint16_t)16);
     composite_offsets_test_sbe_store_u8(g->buffer + p + 7, (uint8_t)count);
     *g->position_ptr = p + 8;
@@ -278,12 +286,14 @@ static inline bool composite_offsets_test_TestMessage1_Entries_next(composite_of
     uint64_t p = *g->position_ptr;
     if (!composite_offsets_test_sbe_fits(p, g->block_length, g->buffer_length)) {
         g->acting_block_length = 0;
+        g->all_present = false;
         g->error = COMPOSITE_OFFSETS_TEST_SBE_E_SHORT_BUFFER;
         return false;
     }
-    if (g->encoding && g->block_length > 0) memset(g->buffer + p, 0, (size_t)g->block_length);
+    if (g->encoding) composite_offsets_test_sbe_zero(g->buffer + p, g->block_length);
     g->offset = p;
     g->acting_block_length = g->block_length;
+    g->all_present = g->block_length >= UINT64_C(16);
     *g->position_ptr = p + g->block_length;
     g->index++;
     return true;
@@ -313,7 +323,7 @@ static inline uint64_t composite_offsets_test_TestMessage1_Entries_TagGroup1_enc
 
 static inline bool composite_offsets_test_TestMessage1_Entries_TagGroup1_in_acting_version(const composite_offsets_test_TestMessage1_Entries *c)
 {
-    return c->acting_block_length >= UINT64_C(8);
+    return c->all_present || (c->acting_block_length >= UINT64_C(8));
 }
 
 static inline uint64_t composite_offsets_test_TestMessage1_Entries_TagGroup1_null_value(void)
@@ -371,7 +381,7 @@ static inline uint64_t composite_offsets_test_TestMessage1_Entries_TagGroup2_enc
 
 static inline bool composite_offsets_test_TestMessage1_Entries_TagGroup2_in_acting_version(const composite_offsets_test_TestMessage1_Entries *c)
 {
-    return c->acting_block_length >= UINT64_C(16);
+    return c->all_present || (c->acting_block_length >= UINT64_C(16));
 }
 
 static inline int64_t composite_offsets_test_TestMessage1_Entries_TagGroup2_null_value(void)

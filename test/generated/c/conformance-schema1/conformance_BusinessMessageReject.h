@@ -25,6 +25,8 @@ typedef struct conformance_BusinessMessageReject {
     uint64_t acting_version;
     /** Last error of a call on this flyweight (CONFORMANCE_SBE_OK or CONFORMANCE_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } conformance_BusinessMessageReject;
 
 static inline uint16_t conformance_BusinessMessageReject_sbe_block_length(void)
@@ -61,6 +63,7 @@ static inline uint64_t conformance_BusinessMessageReject_sbe_header_size(void)
 static inline bool conformance_BusinessMessageReject_sbe_invalidate(conformance_BusinessMessageReject *c, int error)
 {
     c->acting_block_length = 0;
+    c->all_present = false;
     c->position = c->buffer_length;
     c->error = error;
     return false;
@@ -74,8 +77,9 @@ static inline bool conformance_BusinessMessageReject_wrap_for_encode(conformance
     c->offset = offset;
     c->acting_version = 0;
     if (!conformance_sbe_fits(offset, 9, buffer_length)) return conformance_BusinessMessageReject_sbe_invalidate(c, CONFORMANCE_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 9);
+    conformance_sbe_zero(buffer + offset, 9);
     c->acting_block_length = 9;
+    c->all_present = true;
     c->position = offset + 9;
     c->error = CONFORMANCE_SBE_OK;
     return true;
@@ -94,6 +98,7 @@ static inline bool conformance_BusinessMessageReject_wrap_for_decode(conformance
     c->acting_version = acting_version;
     if (!conformance_sbe_fits(offset, acting_block_length, buffer_length)) return conformance_BusinessMessageReject_sbe_invalidate(c, CONFORMANCE_SBE_E_SHORT_BUFFER);
     c->acting_block_length = acting_block_length;
+    c->all_present = acting_block_length >= UINT64_C(9);
     c->position = offset + acting_block_length;
     c->error = CONFORMANCE_SBE_OK;
     return true;
@@ -108,7 +113,7 @@ static inline bool conformance_BusinessMessageReject_wrap_and_apply_header(confo
     c->offset = offset;
     c->acting_version = 0;
     if (!conformance_messageHeader_wrap(&h, buffer, offset, 0, buffer_length)) return conformance_BusinessMessageReject_sbe_invalidate(c, CONFORMANCE_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 8);
+    conformance_sbe_zero(buffer + offset, 8);
     (void)conformance_messageHeader_set_blockLength(&h, (uint16_t)9);
     (void)conformance_messageHeader_set_templateId(&h, (uint16_t)97);
     (void)conformance_messageHeader_set_schemaId(&h, (uint16_t)1);
@@ -165,7 +170,7 @@ static inline uint64_t conformance_BusinessMessageReject_BusinesRejectRefId_enco
 
 static inline bool conformance_BusinessMessageReject_BusinesRejectRefId_in_acting_version(const conformance_BusinessMessageReject *c)
 {
-    return c->acting_block_length >= UINT64_C(8);
+    return c->all_present || (c->acting_block_length >= UINT64_C(8));
 }
 
 static inline uint64_t conformance_BusinessMessageReject_BusinesRejectRefId_length(void)
@@ -242,8 +247,8 @@ static inline bool conformance_BusinessMessageReject_put_BusinesRejectRefId(conf
         c->error = CONFORMANCE_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 0, src, (size_t)length);
-    if (length < 8) memset(c->buffer + c->offset + 0 + length, 0, (size_t)(8 - length));
+    conformance_sbe_zero(c->buffer + c->offset + 0, 8);
+    conformance_sbe_copy(c->buffer + c->offset + 0, src, length);
     return true;
 }
 
@@ -278,7 +283,7 @@ static inline uint64_t conformance_BusinessMessageReject_BusinessRejectReason_en
 
 static inline bool conformance_BusinessMessageReject_BusinessRejectReason_in_acting_version(const conformance_BusinessMessageReject *c)
 {
-    return c->acting_block_length >= UINT64_C(9);
+    return c->all_present || (c->acting_block_length >= UINT64_C(9));
 }
 
 static inline uint8_t conformance_BusinessMessageReject_BusinessRejectReason_raw(const conformance_BusinessMessageReject *c)
@@ -390,7 +395,7 @@ static inline bool conformance_BusinessMessageReject_get_Text(conformance_Busine
         c->error = CONFORMANCE_SBE_E_DST_TOO_SMALL;
         return false;
     }
-    if (len > 0) memcpy(dst, c->buffer + p + 2, (size_t)len);
+    conformance_sbe_copy(dst, c->buffer + p + 2, len);
     c->position = p + 2 + len;
     if (length_out != NULL) *length_out = len;
     return true;
@@ -413,7 +418,7 @@ static inline bool conformance_BusinessMessageReject_put_Text(conformance_Busine
         return false;
     }
     conformance_sbe_store_u16(c->buffer + p + 0, (uint16_t)length);
-    if (length > 0) memcpy(c->buffer + p + 2, src, (size_t)length);
+    conformance_sbe_copy(c->buffer + p + 2, src, length);
     c->position = p + 2 + length;
     return true;
 }

@@ -30,6 +30,8 @@ typedef struct conformance_ExecutionReport {
     uint64_t acting_version;
     /** Last error of a call on this flyweight (CONFORMANCE_SBE_OK or CONFORMANCE_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } conformance_ExecutionReport;
 
 /** Repeating group FillsGrp (id 2112) of conformance_ExecutionReport. */
@@ -50,6 +52,8 @@ typedef struct conformance_ExecutionReport_FillsGrp {
     bool encoding;
     /** Last error of a call on this flyweight (CONFORMANCE_SBE_OK or CONFORMANCE_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } conformance_ExecutionReport_FillsGrp;
 
 static inline uint16_t conformance_ExecutionReport_sbe_block_length(void)
@@ -86,6 +90,7 @@ static inline uint64_t conformance_ExecutionReport_sbe_header_size(void)
 static inline bool conformance_ExecutionReport_sbe_invalidate(conformance_ExecutionReport *c, int error)
 {
     c->acting_block_length = 0;
+    c->all_present = false;
     c->position = c->buffer_length;
     c->error = error;
     return false;
@@ -99,8 +104,9 @@ static inline bool conformance_ExecutionReport_wrap_for_encode(conformance_Execu
     c->offset = offset;
     c->acting_version = 0;
     if (!conformance_sbe_fits(offset, 42, buffer_length)) return conformance_ExecutionReport_sbe_invalidate(c, CONFORMANCE_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 42);
+    conformance_sbe_zero(buffer + offset, 42);
     c->acting_block_length = 42;
+    c->all_present = true;
     c->position = offset + 42;
     c->error = CONFORMANCE_SBE_OK;
     return true;
@@ -119,6 +125,7 @@ static inline bool conformance_ExecutionReport_wrap_for_decode(conformance_Execu
     c->acting_version = acting_version;
     if (!conformance_sbe_fits(offset, acting_block_length, buffer_length)) return conformance_ExecutionReport_sbe_invalidate(c, CONFORMANCE_SBE_E_SHORT_BUFFER);
     c->acting_block_length = acting_block_length;
+    c->all_present = acting_block_length >= UINT64_C(42);
     c->position = offset + acting_block_length;
     c->error = CONFORMANCE_SBE_OK;
     return true;
@@ -133,7 +140,7 @@ static inline bool conformance_ExecutionReport_wrap_and_apply_header(conformance
     c->offset = offset;
     c->acting_version = 0;
     if (!conformance_messageHeader_wrap(&h, buffer, offset, 0, buffer_length)) return conformance_ExecutionReport_sbe_invalidate(c, CONFORMANCE_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 8);
+    conformance_sbe_zero(buffer + offset, 8);
     (void)conformance_messageHeader_set_blockLength(&h, (uint16_t)42);
     (void)conformance_messageHeader_set_templateId(&h, (uint16_t)98);
     (void)conformance_messageHeader_set_schemaId(&h, (uint16_t)1);
@@ -190,7 +197,7 @@ static inline uint64_t conformance_ExecutionReport_OrderID_encoding_length(void)
 
 static inline bool conformance_ExecutionReport_OrderID_in_acting_version(const conformance_ExecutionReport *c)
 {
-    return c->acting_block_length >= UINT64_C(8);
+    return c->all_present || (c->acting_block_length >= UINT64_C(8));
 }
 
 static inline uint64_t conformance_ExecutionReport_OrderID_length(void)
@@ -267,8 +274,8 @@ static inline bool conformance_ExecutionReport_put_OrderID(conformance_Execution
         c->error = CONFORMANCE_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 0, src, (size_t)length);
-    if (length < 8) memset(c->buffer + c->offset + 0 + length, 0, (size_t)(8 - length));
+    conformance_sbe_zero(c->buffer + c->offset + 0, 8);
+    conformance_sbe_copy(c->buffer + c->offset + 0, src, length);
     return true;
 }
 
@@ -303,7 +310,7 @@ static inline uint64_t conformance_ExecutionReport_ExecID_encoding_length(void)
 
 static inline bool conformance_ExecutionReport_ExecID_in_acting_version(const conformance_ExecutionReport *c)
 {
-    return c->acting_block_length >= UINT64_C(16);
+    return c->all_present || (c->acting_block_length >= UINT64_C(16));
 }
 
 static inline uint64_t conformance_ExecutionReport_ExecID_length(void)
@@ -380,8 +387,8 @@ static inline bool conformance_ExecutionReport_put_ExecID(conformance_ExecutionR
         c->error = CONFORMANCE_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 8, src, (size_t)length);
-    if (length < 8) memset(c->buffer + c->offset + 8 + length, 0, (size_t)(8 - length));
+    conformance_sbe_zero(c->buffer + c->offset + 8, 8);
+    conformance_sbe_copy(c->buffer + c->offset + 8, src, length);
     return true;
 }
 
@@ -416,7 +423,7 @@ static inline uint64_t conformance_ExecutionReport_ExecType_encoding_length(void
 
 static inline bool conformance_ExecutionReport_ExecType_in_acting_version(const conformance_ExecutionReport *c)
 {
-    return c->acting_block_length >= UINT64_C(17);
+    return c->all_present || (c->acting_block_length >= UINT64_C(17));
 }
 
 static inline char conformance_ExecutionReport_ExecType_raw(const conformance_ExecutionReport *c)
@@ -468,7 +475,7 @@ static inline uint64_t conformance_ExecutionReport_OrdStatus_encoding_length(voi
 
 static inline bool conformance_ExecutionReport_OrdStatus_in_acting_version(const conformance_ExecutionReport *c)
 {
-    return c->acting_block_length >= UINT64_C(18);
+    return c->all_present || (c->acting_block_length >= UINT64_C(18));
 }
 
 static inline char conformance_ExecutionReport_OrdStatus_raw(const conformance_ExecutionReport *c)
@@ -520,7 +527,7 @@ static inline uint64_t conformance_ExecutionReport_Symbol_encoding_length(void)
 
 static inline bool conformance_ExecutionReport_Symbol_in_acting_version(const conformance_ExecutionReport *c)
 {
-    return c->acting_block_length >= UINT64_C(26);
+    return c->all_present || (c->acting_block_length >= UINT64_C(26));
 }
 
 static inline uint64_t conformance_ExecutionReport_Symbol_length(void)
@@ -597,8 +604,8 @@ static inline bool conformance_ExecutionReport_put_Symbol(conformance_ExecutionR
         c->error = CONFORMANCE_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 18, src, (size_t)length);
-    if (length < 8) memset(c->buffer + c->offset + 18 + length, 0, (size_t)(8 - length));
+    conformance_sbe_zero(c->buffer + c->offset + 18, 8);
+    conformance_sbe_copy(c->buffer + c->offset + 18, src, length);
     return true;
 }
 
@@ -633,7 +640,7 @@ static inline uint64_t conformance_ExecutionReport_MaturityMonthYear_encoding_le
 
 static inline bool conformance_ExecutionReport_MaturityMonthYear_in_acting_version(const conformance_ExecutionReport *c)
 {
-    return c->acting_block_length >= UINT64_C(31);
+    return c->all_present || (c->acting_block_length >= UINT64_C(31));
 }
 
 static inline bool conformance_ExecutionReport_MaturityMonthYear(conformance_ExecutionReport *c, conformance_MONTH_YEAR *out)
@@ -643,10 +650,13 @@ static inline bool conformance_ExecutionReport_MaturityMonthYear(conformance_Exe
         out->error = c->error = CONFORMANCE_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!conformance_MONTH_YEAR_wrap(out, c->buffer, c->offset + 26, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 26;
+    out->acting_block_length = 5;
+    out->acting_version = c->acting_version;
+    out->error = CONFORMANCE_SBE_OK;
     return true;
 }
 
@@ -674,7 +684,7 @@ static inline uint64_t conformance_ExecutionReport_Side_encoding_length(void)
 
 static inline bool conformance_ExecutionReport_Side_in_acting_version(const conformance_ExecutionReport *c)
 {
-    return c->acting_block_length >= UINT64_C(32);
+    return c->all_present || (c->acting_block_length >= UINT64_C(32));
 }
 
 static inline char conformance_ExecutionReport_Side_raw(const conformance_ExecutionReport *c)
@@ -726,7 +736,7 @@ static inline uint64_t conformance_ExecutionReport_LeavesQty_encoding_length(voi
 
 static inline bool conformance_ExecutionReport_LeavesQty_in_acting_version(const conformance_ExecutionReport *c)
 {
-    return c->acting_block_length >= UINT64_C(36);
+    return c->all_present || (c->acting_block_length >= UINT64_C(36));
 }
 
 static inline bool conformance_ExecutionReport_LeavesQty(conformance_ExecutionReport *c, conformance_qtyEncoding *out)
@@ -736,10 +746,13 @@ static inline bool conformance_ExecutionReport_LeavesQty(conformance_ExecutionRe
         out->error = c->error = CONFORMANCE_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!conformance_qtyEncoding_wrap(out, c->buffer, c->offset + 32, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 32;
+    out->acting_block_length = 4;
+    out->acting_version = c->acting_version;
+    out->error = CONFORMANCE_SBE_OK;
     return true;
 }
 
@@ -767,7 +780,7 @@ static inline uint64_t conformance_ExecutionReport_CumQty_encoding_length(void)
 
 static inline bool conformance_ExecutionReport_CumQty_in_acting_version(const conformance_ExecutionReport *c)
 {
-    return c->acting_block_length >= UINT64_C(40);
+    return c->all_present || (c->acting_block_length >= UINT64_C(40));
 }
 
 static inline bool conformance_ExecutionReport_CumQty(conformance_ExecutionReport *c, conformance_qtyEncoding *out)
@@ -777,10 +790,13 @@ static inline bool conformance_ExecutionReport_CumQty(conformance_ExecutionRepor
         out->error = c->error = CONFORMANCE_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!conformance_qtyEncoding_wrap(out, c->buffer, c->offset + 36, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 36;
+    out->acting_block_length = 4;
+    out->acting_version = c->acting_version;
+    out->error = CONFORMANCE_SBE_OK;
     return true;
 }
 
@@ -808,7 +824,7 @@ static inline uint64_t conformance_ExecutionReport_TradeDate_encoding_length(voi
 
 static inline bool conformance_ExecutionReport_TradeDate_in_acting_version(const conformance_ExecutionReport *c)
 {
-    return c->acting_block_length >= UINT64_C(42);
+    return c->all_present || (c->acting_block_length >= UINT64_C(42));
 }
 
 static inline uint16_t conformance_ExecutionReport_TradeDate_null_value(void)
@@ -887,6 +903,7 @@ static inline void conformance_ExecutionReport_FillsGrp_sbe_init(conformance_Exe
     g->position_ptr = &c->position;
     g->offset = 0;
     g->acting_block_length = 0;
+    g->all_present = false;
     g->acting_version = c->acting_version;
     g->block_length = 0;
     g->count = 0;
@@ -931,7 +948,7 @@ static inline bool conformance_ExecutionReport_FillsGrp_set_count(conformance_Ex
         g->error = c->error = CONFORMANCE_SBE_E_SHORT_BUFFER;
         return false;
     }
-    memset(g->buffer + p, 0, 4);
+    conformance_sbe_zero(g->buffer + p, 4);
     conformance_sbe_store_u16(g->buffer + p + 0, (uint16_t)12);
     conformance_sbe_store_u16(g->buffer + p + 2, (uint16_t)count);
     *g->position_ptr = p + 4;
@@ -960,12 +977,14 @@ static inline bool conformance_ExecutionReport_FillsGrp_next(conformance_Executi
     uint64_t p = *g->position_ptr;
     if (!conformance_sbe_fits(p, g->block_length, g->buffer_length)) {
         g->acting_block_length = 0;
+        g->all_present = false;
         g->error = CONFORMANCE_SBE_E_SHORT_BUFFER;
         return false;
     }
-    if (g->encoding && g->block_length > 0) memset(g->buffer + p, 0, (size_t)g->block_length);
+    if (g->encoding) conformance_sbe_zero(g->buffer + p, g->block_length);
     g->offset = p;
     g->acting_block_length = g->block_length;
+    g->all_present = g->block_length >= UINT64_C(12);
     *g->position_ptr = p + g->block_length;
     g->index++;
     return true;
@@ -995,7 +1014,7 @@ static inline uint64_t conformance_ExecutionReport_FillsGrp_FillPx_encoding_leng
 
 static inline bool conformance_ExecutionReport_FillsGrp_FillPx_in_acting_version(const conformance_ExecutionReport_FillsGrp *c)
 {
-    return c->acting_block_length >= UINT64_C(8);
+    return c->all_present || (c->acting_block_length >= UINT64_C(8));
 }
 
 static inline bool conformance_ExecutionReport_FillsGrp_FillPx(conformance_ExecutionReport_FillsGrp *c, conformance_decimalEncoding *out)
@@ -1005,10 +1024,13 @@ static inline bool conformance_ExecutionReport_FillsGrp_FillPx(conformance_Execu
         out->error = c->error = CONFORMANCE_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!conformance_decimalEncoding_wrap(out, c->buffer, c->offset + 0, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 0;
+    out->acting_block_length = 8;
+    out->acting_version = c->acting_version;
+    out->error = CONFORMANCE_SBE_OK;
     return true;
 }
 
@@ -1036,7 +1058,7 @@ static inline uint64_t conformance_ExecutionReport_FillsGrp_FillQty_encoding_len
 
 static inline bool conformance_ExecutionReport_FillsGrp_FillQty_in_acting_version(const conformance_ExecutionReport_FillsGrp *c)
 {
-    return c->acting_block_length >= UINT64_C(12);
+    return c->all_present || (c->acting_block_length >= UINT64_C(12));
 }
 
 static inline bool conformance_ExecutionReport_FillsGrp_FillQty(conformance_ExecutionReport_FillsGrp *c, conformance_qtyEncoding *out)
@@ -1046,10 +1068,13 @@ static inline bool conformance_ExecutionReport_FillsGrp_FillQty(conformance_Exec
         out->error = c->error = CONFORMANCE_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!conformance_qtyEncoding_wrap(out, c->buffer, c->offset + 8, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 8;
+    out->acting_block_length = 4;
+    out->acting_version = c->acting_version;
+    out->error = CONFORMANCE_SBE_OK;
     return true;
 }
 

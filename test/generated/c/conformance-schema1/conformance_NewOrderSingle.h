@@ -28,6 +28,8 @@ typedef struct conformance_NewOrderSingle {
     uint64_t acting_version;
     /** Last error of a call on this flyweight (CONFORMANCE_SBE_OK or CONFORMANCE_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } conformance_NewOrderSingle;
 
 static inline uint16_t conformance_NewOrderSingle_sbe_block_length(void)
@@ -64,6 +66,7 @@ static inline uint64_t conformance_NewOrderSingle_sbe_header_size(void)
 static inline bool conformance_NewOrderSingle_sbe_invalidate(conformance_NewOrderSingle *c, int error)
 {
     c->acting_block_length = 0;
+    c->all_present = false;
     c->position = c->buffer_length;
     c->error = error;
     return false;
@@ -77,8 +80,9 @@ static inline bool conformance_NewOrderSingle_wrap_for_encode(conformance_NewOrd
     c->offset = offset;
     c->acting_version = 0;
     if (!conformance_sbe_fits(offset, 54, buffer_length)) return conformance_NewOrderSingle_sbe_invalidate(c, CONFORMANCE_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 54);
+    conformance_sbe_zero(buffer + offset, 54);
     c->acting_block_length = 54;
+    c->all_present = true;
     c->position = offset + 54;
     c->error = CONFORMANCE_SBE_OK;
     return true;
@@ -97,6 +101,7 @@ static inline bool conformance_NewOrderSingle_wrap_for_decode(conformance_NewOrd
     c->acting_version = acting_version;
     if (!conformance_sbe_fits(offset, acting_block_length, buffer_length)) return conformance_NewOrderSingle_sbe_invalidate(c, CONFORMANCE_SBE_E_SHORT_BUFFER);
     c->acting_block_length = acting_block_length;
+    c->all_present = acting_block_length >= UINT64_C(54);
     c->position = offset + acting_block_length;
     c->error = CONFORMANCE_SBE_OK;
     return true;
@@ -111,7 +116,7 @@ static inline bool conformance_NewOrderSingle_wrap_and_apply_header(conformance_
     c->offset = offset;
     c->acting_version = 0;
     if (!conformance_messageHeader_wrap(&h, buffer, offset, 0, buffer_length)) return conformance_NewOrderSingle_sbe_invalidate(c, CONFORMANCE_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 8);
+    conformance_sbe_zero(buffer + offset, 8);
     (void)conformance_messageHeader_set_blockLength(&h, (uint16_t)54);
     (void)conformance_messageHeader_set_templateId(&h, (uint16_t)99);
     (void)conformance_messageHeader_set_schemaId(&h, (uint16_t)1);
@@ -168,7 +173,7 @@ static inline uint64_t conformance_NewOrderSingle_ClOrdId_encoding_length(void)
 
 static inline bool conformance_NewOrderSingle_ClOrdId_in_acting_version(const conformance_NewOrderSingle *c)
 {
-    return c->acting_block_length >= UINT64_C(8);
+    return c->all_present || (c->acting_block_length >= UINT64_C(8));
 }
 
 static inline uint64_t conformance_NewOrderSingle_ClOrdId_length(void)
@@ -245,8 +250,8 @@ static inline bool conformance_NewOrderSingle_put_ClOrdId(conformance_NewOrderSi
         c->error = CONFORMANCE_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 0, src, (size_t)length);
-    if (length < 8) memset(c->buffer + c->offset + 0 + length, 0, (size_t)(8 - length));
+    conformance_sbe_zero(c->buffer + c->offset + 0, 8);
+    conformance_sbe_copy(c->buffer + c->offset + 0, src, length);
     return true;
 }
 
@@ -281,7 +286,7 @@ static inline uint64_t conformance_NewOrderSingle_Account_encoding_length(void)
 
 static inline bool conformance_NewOrderSingle_Account_in_acting_version(const conformance_NewOrderSingle *c)
 {
-    return c->acting_block_length >= UINT64_C(16);
+    return c->all_present || (c->acting_block_length >= UINT64_C(16));
 }
 
 static inline uint64_t conformance_NewOrderSingle_Account_length(void)
@@ -358,8 +363,8 @@ static inline bool conformance_NewOrderSingle_put_Account(conformance_NewOrderSi
         c->error = CONFORMANCE_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 8, src, (size_t)length);
-    if (length < 8) memset(c->buffer + c->offset + 8 + length, 0, (size_t)(8 - length));
+    conformance_sbe_zero(c->buffer + c->offset + 8, 8);
+    conformance_sbe_copy(c->buffer + c->offset + 8, src, length);
     return true;
 }
 
@@ -394,7 +399,7 @@ static inline uint64_t conformance_NewOrderSingle_Symbol_encoding_length(void)
 
 static inline bool conformance_NewOrderSingle_Symbol_in_acting_version(const conformance_NewOrderSingle *c)
 {
-    return c->acting_block_length >= UINT64_C(24);
+    return c->all_present || (c->acting_block_length >= UINT64_C(24));
 }
 
 static inline uint64_t conformance_NewOrderSingle_Symbol_length(void)
@@ -471,8 +476,8 @@ static inline bool conformance_NewOrderSingle_put_Symbol(conformance_NewOrderSin
         c->error = CONFORMANCE_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 16, src, (size_t)length);
-    if (length < 8) memset(c->buffer + c->offset + 16 + length, 0, (size_t)(8 - length));
+    conformance_sbe_zero(c->buffer + c->offset + 16, 8);
+    conformance_sbe_copy(c->buffer + c->offset + 16, src, length);
     return true;
 }
 
@@ -507,7 +512,7 @@ static inline uint64_t conformance_NewOrderSingle_Side_encoding_length(void)
 
 static inline bool conformance_NewOrderSingle_Side_in_acting_version(const conformance_NewOrderSingle *c)
 {
-    return c->acting_block_length >= UINT64_C(25);
+    return c->all_present || (c->acting_block_length >= UINT64_C(25));
 }
 
 static inline char conformance_NewOrderSingle_Side_raw(const conformance_NewOrderSingle *c)
@@ -559,7 +564,7 @@ static inline uint64_t conformance_NewOrderSingle_TransactTime_encoding_length(v
 
 static inline bool conformance_NewOrderSingle_TransactTime_in_acting_version(const conformance_NewOrderSingle *c)
 {
-    return c->acting_block_length >= UINT64_C(33);
+    return c->all_present || (c->acting_block_length >= UINT64_C(33));
 }
 
 static inline uint64_t conformance_NewOrderSingle_TransactTime_null_value(void)
@@ -617,7 +622,7 @@ static inline uint64_t conformance_NewOrderSingle_OrderQty_encoding_length(void)
 
 static inline bool conformance_NewOrderSingle_OrderQty_in_acting_version(const conformance_NewOrderSingle *c)
 {
-    return c->acting_block_length >= UINT64_C(37);
+    return c->all_present || (c->acting_block_length >= UINT64_C(37));
 }
 
 static inline bool conformance_NewOrderSingle_OrderQty(conformance_NewOrderSingle *c, conformance_qtyEncoding *out)
@@ -627,10 +632,13 @@ static inline bool conformance_NewOrderSingle_OrderQty(conformance_NewOrderSingl
         out->error = c->error = CONFORMANCE_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!conformance_qtyEncoding_wrap(out, c->buffer, c->offset + 33, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 33;
+    out->acting_block_length = 4;
+    out->acting_version = c->acting_version;
+    out->error = CONFORMANCE_SBE_OK;
     return true;
 }
 
@@ -658,7 +666,7 @@ static inline uint64_t conformance_NewOrderSingle_OrdType_encoding_length(void)
 
 static inline bool conformance_NewOrderSingle_OrdType_in_acting_version(const conformance_NewOrderSingle *c)
 {
-    return c->acting_block_length >= UINT64_C(38);
+    return c->all_present || (c->acting_block_length >= UINT64_C(38));
 }
 
 static inline char conformance_NewOrderSingle_OrdType_raw(const conformance_NewOrderSingle *c)
@@ -710,7 +718,7 @@ static inline uint64_t conformance_NewOrderSingle_Price_encoding_length(void)
 
 static inline bool conformance_NewOrderSingle_Price_in_acting_version(const conformance_NewOrderSingle *c)
 {
-    return c->acting_block_length >= UINT64_C(46);
+    return c->all_present || (c->acting_block_length >= UINT64_C(46));
 }
 
 static inline bool conformance_NewOrderSingle_Price(conformance_NewOrderSingle *c, conformance_decimalEncoding *out)
@@ -720,10 +728,13 @@ static inline bool conformance_NewOrderSingle_Price(conformance_NewOrderSingle *
         out->error = c->error = CONFORMANCE_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!conformance_decimalEncoding_wrap(out, c->buffer, c->offset + 38, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 38;
+    out->acting_block_length = 8;
+    out->acting_version = c->acting_version;
+    out->error = CONFORMANCE_SBE_OK;
     return true;
 }
 
@@ -751,7 +762,7 @@ static inline uint64_t conformance_NewOrderSingle_StopPx_encoding_length(void)
 
 static inline bool conformance_NewOrderSingle_StopPx_in_acting_version(const conformance_NewOrderSingle *c)
 {
-    return c->acting_block_length >= UINT64_C(54);
+    return c->all_present || (c->acting_block_length >= UINT64_C(54));
 }
 
 static inline bool conformance_NewOrderSingle_StopPx(conformance_NewOrderSingle *c, conformance_decimalEncoding *out)
@@ -761,10 +772,13 @@ static inline bool conformance_NewOrderSingle_StopPx(conformance_NewOrderSingle 
         out->error = c->error = CONFORMANCE_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!conformance_decimalEncoding_wrap(out, c->buffer, c->offset + 46, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 46;
+    out->acting_block_length = 8;
+    out->acting_version = c->acting_version;
+    out->error = CONFORMANCE_SBE_OK;
     return true;
 }
 

@@ -19,12 +19,20 @@ static inline char conformance_sideEnum_code(conformance_sideEnum value)
 /** Code on the wire to enum. The null code is accepted (gives NULL_VALUE); an unknown code returns false. */
 static inline bool conformance_sideEnum_from_code(char code, conformance_sideEnum *out)
 {
-    switch (code) {
-        case 49: *out = conformance_sideEnum_Buy; return true;
-        case 50: *out = conformance_sideEnum_Sell; return true;
-        case 0: *out = conformance_sideEnum_NULL_VALUE; return true;
-        default: return false;
-    }
+    static const uint8_t valid[256] = {
+        1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+    };
+    const uint8_t u = (uint8_t)code;
+    if (valid[u] == 0) return false;
+    *out = (conformance_sideEnum)u;
+    return true;
 }
 
 /** Name of a value as in the schema; NULL for NULL_VALUE and unknown values. */

@@ -22,15 +22,20 @@ static inline uint8_t conformance_businessRejectReasonEnum_code(conformance_busi
 /** Code on the wire to enum. The null code is accepted (gives NULL_VALUE); an unknown code returns false. */
 static inline bool conformance_businessRejectReasonEnum_from_code(uint8_t code, conformance_businessRejectReasonEnum *out)
 {
-    switch (code) {
-        case 0: *out = conformance_businessRejectReasonEnum_Other; return true;
-        case 1: *out = conformance_businessRejectReasonEnum_UnknownID; return true;
-        case 2: *out = conformance_businessRejectReasonEnum_UnknownSecurity; return true;
-        case 4: *out = conformance_businessRejectReasonEnum_ApplicationNotAvailable; return true;
-        case 6: *out = conformance_businessRejectReasonEnum_NotAuthorized; return true;
-        case 255: *out = conformance_businessRejectReasonEnum_NULL_VALUE; return true;
-        default: return false;
-    }
+    static const uint8_t valid[256] = {
+        1, 1, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1
+    };
+    const uint8_t u = (uint8_t)code;
+    if (valid[u] == 0) return false;
+    *out = (conformance_businessRejectReasonEnum)u;
+    return true;
 }
 
 /** Name of a value as in the schema; NULL for NULL_VALUE and unknown values. */

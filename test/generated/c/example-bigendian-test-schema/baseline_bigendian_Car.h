@@ -29,6 +29,8 @@ typedef struct baseline_bigendian_Car {
     uint64_t acting_version;
     /** Last error of a call on this flyweight (BASELINE_BIGENDIAN_SBE_OK or BASELINE_BIGENDIAN_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } baseline_bigendian_Car;
 
 /** Repeating group fuelFigures (id 10) of baseline_bigendian_Car. */
@@ -49,6 +51,8 @@ typedef struct baseline_bigendian_Car_fuelFigures {
     bool encoding;
     /** Last error of a call on this flyweight (BASELINE_BIGENDIAN_SBE_OK or BASELINE_BIGENDIAN_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } baseline_bigendian_Car_fuelFigures;
 
 /** Repeating group performanceFigures (id 13) of baseline_bigendian_Car. */
@@ -69,6 +73,8 @@ typedef struct baseline_bigendian_Car_performanceFigures {
     bool encoding;
     /** Last error of a call on this flyweight (BASELINE_BIGENDIAN_SBE_OK or BASELINE_BIGENDIAN_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } baseline_bigendian_Car_performanceFigures;
 
 /** Repeating group acceleration (id 15) of baseline_bigendian_Car_performanceFigures. */
@@ -89,6 +95,8 @@ typedef struct baseline_bigendian_Car_performanceFigures_acceleration {
     bool encoding;
     /** Last error of a call on this flyweight (BASELINE_BIGENDIAN_SBE_OK or BASELINE_BIGENDIAN_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } baseline_bigendian_Car_performanceFigures_acceleration;
 
 static inline uint16_t baseline_bigendian_Car_sbe_block_length(void)
@@ -125,6 +133,7 @@ static inline uint64_t baseline_bigendian_Car_sbe_header_size(void)
 static inline bool baseline_bigendian_Car_sbe_invalidate(baseline_bigendian_Car *c, int error)
 {
     c->acting_block_length = 0;
+    c->all_present = false;
     c->position = c->buffer_length;
     c->error = error;
     return false;
@@ -138,8 +147,9 @@ static inline bool baseline_bigendian_Car_wrap_for_encode(baseline_bigendian_Car
     c->offset = offset;
     c->acting_version = 0;
     if (!baseline_bigendian_sbe_fits(offset, 49, buffer_length)) return baseline_bigendian_Car_sbe_invalidate(c, BASELINE_BIGENDIAN_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 49);
+    baseline_bigendian_sbe_zero(buffer + offset, 49);
     c->acting_block_length = 49;
+    c->all_present = true;
     c->position = offset + 49;
     c->error = BASELINE_BIGENDIAN_SBE_OK;
     return true;
@@ -158,6 +168,7 @@ static inline bool baseline_bigendian_Car_wrap_for_decode(baseline_bigendian_Car
     c->acting_version = acting_version;
     if (!baseline_bigendian_sbe_fits(offset, acting_block_length, buffer_length)) return baseline_bigendian_Car_sbe_invalidate(c, BASELINE_BIGENDIAN_SBE_E_SHORT_BUFFER);
     c->acting_block_length = acting_block_length;
+    c->all_present = acting_block_length >= UINT64_C(49);
     c->position = offset + acting_block_length;
     c->error = BASELINE_BIGENDIAN_SBE_OK;
     return true;
@@ -172,7 +183,7 @@ static inline bool baseline_bigendian_Car_wrap_and_apply_header(baseline_bigendi
     c->offset = offset;
     c->acting_version = 0;
     if (!baseline_bigendian_messageHeader_wrap(&h, buffer, offset, 0, buffer_length)) return baseline_bigendian_Car_sbe_invalidate(c, BASELINE_BIGENDIAN_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 8);
+    baseline_bigendian_sbe_zero(buffer + offset, 8);
     (void)baseline_bigendian_messageHeader_set_blockLength(&h, (uint16_t)49);
     (void)baseline_bigendian_messageHeader_set_templateId(&h, (uint16_t)1);
     (void)baseline_bigendian_messageHeader_set_schemaId(&h, (uint16_t)1);
@@ -229,7 +240,7 @@ static inline uint64_t baseline_bigendian_Car_serialNumber_encoding_length(void)
 
 static inline bool baseline_bigendian_Car_serialNumber_in_acting_version(const baseline_bigendian_Car *c)
 {
-    return c->acting_block_length >= UINT64_C(8);
+    return c->all_present || (c->acting_block_length >= UINT64_C(8));
 }
 
 static inline uint64_t baseline_bigendian_Car_serialNumber_null_value(void)
@@ -287,7 +298,7 @@ static inline uint64_t baseline_bigendian_Car_modelYear_encoding_length(void)
 
 static inline bool baseline_bigendian_Car_modelYear_in_acting_version(const baseline_bigendian_Car *c)
 {
-    return c->acting_block_length >= UINT64_C(10);
+    return c->all_present || (c->acting_block_length >= UINT64_C(10));
 }
 
 static inline uint16_t baseline_bigendian_Car_modelYear_null_value(void)
@@ -345,7 +356,7 @@ static inline uint64_t baseline_bigendian_Car_available_encoding_length(void)
 
 static inline bool baseline_bigendian_Car_available_in_acting_version(const baseline_bigendian_Car *c)
 {
-    return c->acting_block_length >= UINT64_C(11);
+    return c->all_present || (c->acting_block_length >= UINT64_C(11));
 }
 
 static inline uint8_t baseline_bigendian_Car_available_raw(const baseline_bigendian_Car *c)
@@ -397,7 +408,7 @@ static inline uint64_t baseline_bigendian_Car_code_encoding_length(void)
 
 static inline bool baseline_bigendian_Car_code_in_acting_version(const baseline_bigendian_Car *c)
 {
-    return c->acting_block_length >= UINT64_C(12);
+    return c->all_present || (c->acting_block_length >= UINT64_C(12));
 }
 
 static inline char baseline_bigendian_Car_code_raw(const baseline_bigendian_Car *c)
@@ -449,7 +460,7 @@ static inline uint64_t baseline_bigendian_Car_someNumbers_encoding_length(void)
 
 static inline bool baseline_bigendian_Car_someNumbers_in_acting_version(const baseline_bigendian_Car *c)
 {
-    return c->acting_block_length >= UINT64_C(32);
+    return c->all_present || (c->acting_block_length >= UINT64_C(32));
 }
 
 static inline uint64_t baseline_bigendian_Car_someNumbers_length(void)
@@ -520,7 +531,7 @@ static inline uint64_t baseline_bigendian_Car_vehicleCode_encoding_length(void)
 
 static inline bool baseline_bigendian_Car_vehicleCode_in_acting_version(const baseline_bigendian_Car *c)
 {
-    return c->acting_block_length >= UINT64_C(38);
+    return c->all_present || (c->acting_block_length >= UINT64_C(38));
 }
 
 static inline uint64_t baseline_bigendian_Car_vehicleCode_length(void)
@@ -602,8 +613,8 @@ static inline bool baseline_bigendian_Car_put_vehicleCode(baseline_bigendian_Car
         c->error = BASELINE_BIGENDIAN_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 32, src, (size_t)length);
-    if (length < 6) memset(c->buffer + c->offset + 32 + length, 0, (size_t)(6 - length));
+    baseline_bigendian_sbe_zero(c->buffer + c->offset + 32, 6);
+    baseline_bigendian_sbe_copy(c->buffer + c->offset + 32, src, length);
     return true;
 }
 
@@ -638,7 +649,7 @@ static inline uint64_t baseline_bigendian_Car_extras_encoding_length(void)
 
 static inline bool baseline_bigendian_Car_extras_in_acting_version(const baseline_bigendian_Car *c)
 {
-    return c->acting_block_length >= UINT64_C(39);
+    return c->all_present || (c->acting_block_length >= UINT64_C(39));
 }
 
 static inline baseline_bigendian_OptionalExtras baseline_bigendian_Car_extras(const baseline_bigendian_Car *c)
@@ -703,7 +714,7 @@ static inline uint64_t baseline_bigendian_Car_engine_encoding_length(void)
 
 static inline bool baseline_bigendian_Car_engine_in_acting_version(const baseline_bigendian_Car *c)
 {
-    return c->acting_block_length >= UINT64_C(49);
+    return c->all_present || (c->acting_block_length >= UINT64_C(49));
 }
 
 static inline bool baseline_bigendian_Car_engine(baseline_bigendian_Car *c, baseline_bigendian_Engine *out)
@@ -713,10 +724,13 @@ static inline bool baseline_bigendian_Car_engine(baseline_bigendian_Car *c, base
         out->error = c->error = BASELINE_BIGENDIAN_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!baseline_bigendian_Engine_wrap(out, c->buffer, c->offset + 39, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 39;
+    out->acting_block_length = 10;
+    out->acting_version = c->acting_version;
+    out->error = BASELINE_BIGENDIAN_SBE_OK;
     return true;
 }
 
@@ -765,6 +779,7 @@ static inline void baseline_bigendian_Car_fuelFigures_sbe_init(baseline_bigendia
     g->position_ptr = &c->position;
     g->offset = 0;
     g->acting_block_length = 0;
+    g->all_present = false;
     g->acting_version = c->acting_version;
     g->block_length = 0;
     g->count = 0;
@@ -809,7 +824,7 @@ static inline bool baseline_bigendian_Car_fuelFigures_set_count(baseline_bigendi
         g->error = c->error = BASELINE_BIGENDIAN_SBE_E_SHORT_BUFFER;
         return false;
     }
-    memset(g->buffer + p, 0, 4);
+    baseline_bigendian_sbe_zero(g->buffer + p, 4);
     baseline_bigendian_sbe_store_u16(g->buffer + p + 0, (uint16_t)6);
     baseline_bigendian_sbe_store_u16(g->buffer + p + 2, (uint16_t)count);
     *g->position_ptr = p + 4;
@@ -838,12 +853,14 @@ static inline bool baseline_bigendian_Car_fuelFigures_next(baseline_bigendian_Ca
     uint64_t p = *g->position_ptr;
     if (!baseline_bigendian_sbe_fits(p, g->block_length, g->buffer_length)) {
         g->acting_block_length = 0;
+        g->all_present = false;
         g->error = BASELINE_BIGENDIAN_SBE_E_SHORT_BUFFER;
         return false;
     }
-    if (g->encoding && g->block_length > 0) memset(g->buffer + p, 0, (size_t)g->block_length);
+    if (g->encoding) baseline_bigendian_sbe_zero(g->buffer + p, g->block_length);
     g->offset = p;
     g->acting_block_length = g->block_length;
+    g->all_present = g->block_length >= UINT64_C(6);
     *g->position_ptr = p + g->block_length;
     g->index++;
     return true;
@@ -873,7 +890,7 @@ static inline uint64_t baseline_bigendian_Car_fuelFigures_speed_encoding_length(
 
 static inline bool baseline_bigendian_Car_fuelFigures_speed_in_acting_version(const baseline_bigendian_Car_fuelFigures *c)
 {
-    return c->acting_block_length >= UINT64_C(2);
+    return c->all_present || (c->acting_block_length >= UINT64_C(2));
 }
 
 static inline uint16_t baseline_bigendian_Car_fuelFigures_speed_null_value(void)
@@ -931,7 +948,7 @@ static inline uint64_t baseline_bigendian_Car_fuelFigures_mpg_encoding_length(vo
 
 static inline bool baseline_bigendian_Car_fuelFigures_mpg_in_acting_version(const baseline_bigendian_Car_fuelFigures *c)
 {
-    return c->acting_block_length >= UINT64_C(6);
+    return c->all_present || (c->acting_block_length >= UINT64_C(6));
 }
 
 static inline float baseline_bigendian_Car_fuelFigures_mpg_null_value(void)
@@ -1054,7 +1071,7 @@ static inline bool baseline_bigendian_Car_fuelFigures_get_usageDescription(basel
         c->error = BASELINE_BIGENDIAN_SBE_E_DST_TOO_SMALL;
         return false;
     }
-    if (len > 0) memcpy(dst, c->buffer + p + 4, (size_t)len);
+    baseline_bigendian_sbe_copy(dst, c->buffer + p + 4, len);
     *c->position_ptr = p + 4 + len;
     if (length_out != NULL) *length_out = len;
     return true;
@@ -1077,7 +1094,7 @@ static inline bool baseline_bigendian_Car_fuelFigures_put_usageDescription(basel
         return false;
     }
     baseline_bigendian_sbe_store_u32(c->buffer + p + 0, (uint32_t)length);
-    if (length > 0) memcpy(c->buffer + p + 4, src, (size_t)length);
+    baseline_bigendian_sbe_copy(c->buffer + p + 4, src, length);
     *c->position_ptr = p + 4 + length;
     return true;
 }
@@ -1132,6 +1149,7 @@ static inline void baseline_bigendian_Car_performanceFigures_sbe_init(baseline_b
     g->position_ptr = &c->position;
     g->offset = 0;
     g->acting_block_length = 0;
+    g->all_present = false;
     g->acting_version = c->acting_version;
     g->block_length = 0;
     g->count = 0;
@@ -1176,7 +1194,7 @@ static inline bool baseline_bigendian_Car_performanceFigures_set_count(baseline_
         g->error = c->error = BASELINE_BIGENDIAN_SBE_E_SHORT_BUFFER;
         return false;
     }
-    memset(g->buffer + p, 0, 4);
+    baseline_bigendian_sbe_zero(g->buffer + p, 4);
     baseline_bigendian_sbe_store_u16(g->buffer + p + 0, (uint16_t)1);
     baseline_bigendian_sbe_store_u16(g->buffer + p + 2, (uint16_t)count);
     *g->position_ptr = p + 4;
@@ -1205,12 +1223,14 @@ static inline bool baseline_bigendian_Car_performanceFigures_next(baseline_bigen
     uint64_t p = *g->position_ptr;
     if (!baseline_bigendian_sbe_fits(p, g->block_length, g->buffer_length)) {
         g->acting_block_length = 0;
+        g->all_present = false;
         g->error = BASELINE_BIGENDIAN_SBE_E_SHORT_BUFFER;
         return false;
     }
-    if (g->encoding && g->block_length > 0) memset(g->buffer + p, 0, (size_t)g->block_length);
+    if (g->encoding) baseline_bigendian_sbe_zero(g->buffer + p, g->block_length);
     g->offset = p;
     g->acting_block_length = g->block_length;
+    g->all_present = g->block_length >= UINT64_C(1);
     *g->position_ptr = p + g->block_length;
     g->index++;
     return true;
@@ -1240,7 +1260,7 @@ static inline uint64_t baseline_bigendian_Car_performanceFigures_octaneRating_en
 
 static inline bool baseline_bigendian_Car_performanceFigures_octaneRating_in_acting_version(const baseline_bigendian_Car_performanceFigures *c)
 {
-    return c->acting_block_length >= UINT64_C(1);
+    return c->all_present || (c->acting_block_length >= UINT64_C(1));
 }
 
 static inline uint8_t baseline_bigendian_Car_performanceFigures_octaneRating_null_value(void)
@@ -1319,6 +1339,7 @@ static inline void baseline_bigendian_Car_performanceFigures_acceleration_sbe_in
     g->position_ptr = c->position_ptr;
     g->offset = 0;
     g->acting_block_length = 0;
+    g->all_present = false;
     g->acting_version = c->acting_version;
     g->block_length = 0;
     g->count = 0;
@@ -1363,7 +1384,7 @@ static inline bool baseline_bigendian_Car_performanceFigures_acceleration_set_co
         g->error = c->error = BASELINE_BIGENDIAN_SBE_E_SHORT_BUFFER;
         return false;
     }
-    memset(g->buffer + p, 0, 4);
+    baseline_bigendian_sbe_zero(g->buffer + p, 4);
     baseline_bigendian_sbe_store_u16(g->buffer + p + 0, (uint16_t)6);
     baseline_bigendian_sbe_store_u16(g->buffer + p + 2, (uint16_t)count);
     *g->position_ptr = p + 4;
@@ -1392,12 +1413,14 @@ static inline bool baseline_bigendian_Car_performanceFigures_acceleration_next(b
     uint64_t p = *g->position_ptr;
     if (!baseline_bigendian_sbe_fits(p, g->block_length, g->buffer_length)) {
         g->acting_block_length = 0;
+        g->all_present = false;
         g->error = BASELINE_BIGENDIAN_SBE_E_SHORT_BUFFER;
         return false;
     }
-    if (g->encoding && g->block_length > 0) memset(g->buffer + p, 0, (size_t)g->block_length);
+    if (g->encoding) baseline_bigendian_sbe_zero(g->buffer + p, g->block_length);
     g->offset = p;
     g->acting_block_length = g->block_length;
+    g->all_present = g->block_length >= UINT64_C(6);
     *g->position_ptr = p + g->block_length;
     g->index++;
     return true;
@@ -1427,7 +1450,7 @@ static inline uint64_t baseline_bigendian_Car_performanceFigures_acceleration_mp
 
 static inline bool baseline_bigendian_Car_performanceFigures_acceleration_mph_in_acting_version(const baseline_bigendian_Car_performanceFigures_acceleration *c)
 {
-    return c->acting_block_length >= UINT64_C(2);
+    return c->all_present || (c->acting_block_length >= UINT64_C(2));
 }
 
 static inline uint16_t baseline_bigendian_Car_performanceFigures_acceleration_mph_null_value(void)
@@ -1485,7 +1508,7 @@ static inline uint64_t baseline_bigendian_Car_performanceFigures_acceleration_se
 
 static inline bool baseline_bigendian_Car_performanceFigures_acceleration_seconds_in_acting_version(const baseline_bigendian_Car_performanceFigures_acceleration *c)
 {
-    return c->acting_block_length >= UINT64_C(6);
+    return c->all_present || (c->acting_block_length >= UINT64_C(6));
 }
 
 static inline float baseline_bigendian_Car_performanceFigures_acceleration_seconds_null_value(void)
@@ -1608,7 +1631,7 @@ static inline bool baseline_bigendian_Car_get_manufacturer(baseline_bigendian_Ca
         c->error = BASELINE_BIGENDIAN_SBE_E_DST_TOO_SMALL;
         return false;
     }
-    if (len > 0) memcpy(dst, c->buffer + p + 4, (size_t)len);
+    baseline_bigendian_sbe_copy(dst, c->buffer + p + 4, len);
     c->position = p + 4 + len;
     if (length_out != NULL) *length_out = len;
     return true;
@@ -1631,7 +1654,7 @@ static inline bool baseline_bigendian_Car_put_manufacturer(baseline_bigendian_Ca
         return false;
     }
     baseline_bigendian_sbe_store_u32(c->buffer + p + 0, (uint32_t)length);
-    if (length > 0) memcpy(c->buffer + p + 4, src, (size_t)length);
+    baseline_bigendian_sbe_copy(c->buffer + p + 4, src, length);
     c->position = p + 4 + length;
     return true;
 }
@@ -1730,7 +1753,7 @@ static inline bool baseline_bigendian_Car_get_model(baseline_bigendian_Car *c, v
         c->error = BASELINE_BIGENDIAN_SBE_E_DST_TOO_SMALL;
         return false;
     }
-    if (len > 0) memcpy(dst, c->buffer + p + 4, (size_t)len);
+    baseline_bigendian_sbe_copy(dst, c->buffer + p + 4, len);
     c->position = p + 4 + len;
     if (length_out != NULL) *length_out = len;
     return true;
@@ -1753,7 +1776,7 @@ static inline bool baseline_bigendian_Car_put_model(baseline_bigendian_Car *c, c
         return false;
     }
     baseline_bigendian_sbe_store_u32(c->buffer + p + 0, (uint32_t)length);
-    if (length > 0) memcpy(c->buffer + p + 4, src, (size_t)length);
+    baseline_bigendian_sbe_copy(c->buffer + p + 4, src, length);
     c->position = p + 4 + length;
     return true;
 }
@@ -1852,7 +1875,7 @@ static inline bool baseline_bigendian_Car_get_activationCode(baseline_bigendian_
         c->error = BASELINE_BIGENDIAN_SBE_E_DST_TOO_SMALL;
         return false;
     }
-    if (len > 0) memcpy(dst, c->buffer + p + 4, (size_t)len);
+    baseline_bigendian_sbe_copy(dst, c->buffer + p + 4, len);
     c->position = p + 4 + len;
     if (length_out != NULL) *length_out = len;
     return true;
@@ -1875,7 +1898,7 @@ static inline bool baseline_bigendian_Car_put_activationCode(baseline_bigendian_
         return false;
     }
     baseline_bigendian_sbe_store_u32(c->buffer + p + 0, (uint32_t)length);
-    if (length > 0) memcpy(c->buffer + p + 4, src, (size_t)length);
+    baseline_bigendian_sbe_copy(c->buffer + p + 4, src, length);
     c->position = p + 4 + length;
     return true;
 }

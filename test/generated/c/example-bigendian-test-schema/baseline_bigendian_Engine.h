@@ -253,8 +253,8 @@ static inline bool baseline_bigendian_Engine_put_manufacturerCode(baseline_bigen
         c->error = BASELINE_BIGENDIAN_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 3, src, (size_t)length);
-    if (length < 3) memset(c->buffer + c->offset + 3 + length, 0, (size_t)(3 - length));
+    baseline_bigendian_sbe_zero(c->buffer + c->offset + 3, 3);
+    baseline_bigendian_sbe_copy(c->buffer + c->offset + 3, src, length);
     return true;
 }
 
@@ -411,10 +411,13 @@ static inline bool baseline_bigendian_Engine_booster(baseline_bigendian_Engine *
         out->error = c->error = BASELINE_BIGENDIAN_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!baseline_bigendian_Booster_wrap(out, c->buffer, c->offset + 8, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 8;
+    out->acting_block_length = 2;
+    out->acting_version = c->acting_version;
+    out->error = BASELINE_BIGENDIAN_SBE_OK;
     return true;
 }
 

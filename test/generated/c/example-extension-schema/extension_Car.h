@@ -29,6 +29,8 @@ typedef struct extension_Car {
     uint64_t acting_version;
     /** Last error of a call on this flyweight (EXTENSION_SBE_OK or EXTENSION_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } extension_Car;
 
 /** Repeating group fuelFigures (id 10) of extension_Car. */
@@ -49,6 +51,8 @@ typedef struct extension_Car_fuelFigures {
     bool encoding;
     /** Last error of a call on this flyweight (EXTENSION_SBE_OK or EXTENSION_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } extension_Car_fuelFigures;
 
 /** Repeating group performanceFigures (id 13) of extension_Car. */
@@ -69,6 +73,8 @@ typedef struct extension_Car_performanceFigures {
     bool encoding;
     /** Last error of a call on this flyweight (EXTENSION_SBE_OK or EXTENSION_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } extension_Car_performanceFigures;
 
 /** Repeating group acceleration (id 15) of extension_Car_performanceFigures. */
@@ -89,6 +95,8 @@ typedef struct extension_Car_performanceFigures_acceleration {
     bool encoding;
     /** Last error of a call on this flyweight (EXTENSION_SBE_OK or EXTENSION_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } extension_Car_performanceFigures_acceleration;
 
 static inline uint16_t extension_Car_sbe_block_length(void)
@@ -125,6 +133,7 @@ static inline uint64_t extension_Car_sbe_header_size(void)
 static inline bool extension_Car_sbe_invalidate(extension_Car *c, int error)
 {
     c->acting_block_length = 0;
+    c->all_present = false;
     c->position = c->buffer_length;
     c->error = error;
     return false;
@@ -138,8 +147,9 @@ static inline bool extension_Car_wrap_for_encode(extension_Car *c, uint8_t *buff
     c->offset = offset;
     c->acting_version = 1;
     if (!extension_sbe_fits(offset, 62, buffer_length)) return extension_Car_sbe_invalidate(c, EXTENSION_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 62);
+    extension_sbe_zero(buffer + offset, 62);
     c->acting_block_length = 62;
+    c->all_present = true;
     c->position = offset + 62;
     c->error = EXTENSION_SBE_OK;
     return true;
@@ -158,6 +168,7 @@ static inline bool extension_Car_wrap_for_decode(extension_Car *c, const uint8_t
     c->acting_version = acting_version;
     if (!extension_sbe_fits(offset, acting_block_length, buffer_length)) return extension_Car_sbe_invalidate(c, EXTENSION_SBE_E_SHORT_BUFFER);
     c->acting_block_length = acting_block_length;
+    c->all_present = acting_block_length >= UINT64_C(62) && acting_version >= UINT64_C(1);
     c->position = offset + acting_block_length;
     c->error = EXTENSION_SBE_OK;
     return true;
@@ -172,7 +183,7 @@ static inline bool extension_Car_wrap_and_apply_header(extension_Car *c, uint8_t
     c->offset = offset;
     c->acting_version = 1;
     if (!extension_messageHeader_wrap(&h, buffer, offset, 1, buffer_length)) return extension_Car_sbe_invalidate(c, EXTENSION_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 8);
+    extension_sbe_zero(buffer + offset, 8);
     (void)extension_messageHeader_set_blockLength(&h, (uint16_t)62);
     (void)extension_messageHeader_set_templateId(&h, (uint16_t)1);
     (void)extension_messageHeader_set_schemaId(&h, (uint16_t)1);
@@ -229,7 +240,7 @@ static inline uint64_t extension_Car_serialNumber_encoding_length(void)
 
 static inline bool extension_Car_serialNumber_in_acting_version(const extension_Car *c)
 {
-    return c->acting_block_length >= UINT64_C(8);
+    return c->all_present || (c->acting_block_length >= UINT64_C(8));
 }
 
 static inline uint64_t extension_Car_serialNumber_null_value(void)
@@ -287,7 +298,7 @@ static inline uint64_t extension_Car_modelYear_encoding_length(void)
 
 static inline bool extension_Car_modelYear_in_acting_version(const extension_Car *c)
 {
-    return c->acting_block_length >= UINT64_C(10);
+    return c->all_present || (c->acting_block_length >= UINT64_C(10));
 }
 
 static inline uint16_t extension_Car_modelYear_null_value(void)
@@ -345,7 +356,7 @@ static inline uint64_t extension_Car_available_encoding_length(void)
 
 static inline bool extension_Car_available_in_acting_version(const extension_Car *c)
 {
-    return c->acting_block_length >= UINT64_C(11);
+    return c->all_present || (c->acting_block_length >= UINT64_C(11));
 }
 
 static inline uint8_t extension_Car_available_raw(const extension_Car *c)
@@ -397,7 +408,7 @@ static inline uint64_t extension_Car_code_encoding_length(void)
 
 static inline bool extension_Car_code_in_acting_version(const extension_Car *c)
 {
-    return c->acting_block_length >= UINT64_C(12);
+    return c->all_present || (c->acting_block_length >= UINT64_C(12));
 }
 
 static inline char extension_Car_code_raw(const extension_Car *c)
@@ -449,7 +460,7 @@ static inline uint64_t extension_Car_someNumbers_encoding_length(void)
 
 static inline bool extension_Car_someNumbers_in_acting_version(const extension_Car *c)
 {
-    return c->acting_block_length >= UINT64_C(28);
+    return c->all_present || (c->acting_block_length >= UINT64_C(28));
 }
 
 static inline uint64_t extension_Car_someNumbers_length(void)
@@ -520,7 +531,7 @@ static inline uint64_t extension_Car_vehicleCode_encoding_length(void)
 
 static inline bool extension_Car_vehicleCode_in_acting_version(const extension_Car *c)
 {
-    return c->acting_block_length >= UINT64_C(34);
+    return c->all_present || (c->acting_block_length >= UINT64_C(34));
 }
 
 static inline uint64_t extension_Car_vehicleCode_length(void)
@@ -602,8 +613,8 @@ static inline bool extension_Car_put_vehicleCode(extension_Car *c, const char *s
         c->error = EXTENSION_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 28, src, (size_t)length);
-    if (length < 6) memset(c->buffer + c->offset + 28 + length, 0, (size_t)(6 - length));
+    extension_sbe_zero(c->buffer + c->offset + 28, 6);
+    extension_sbe_copy(c->buffer + c->offset + 28, src, length);
     return true;
 }
 
@@ -638,7 +649,7 @@ static inline uint64_t extension_Car_extras_encoding_length(void)
 
 static inline bool extension_Car_extras_in_acting_version(const extension_Car *c)
 {
-    return c->acting_block_length >= UINT64_C(35);
+    return c->all_present || (c->acting_block_length >= UINT64_C(35));
 }
 
 static inline extension_OptionalExtras extension_Car_extras(const extension_Car *c)
@@ -703,7 +714,7 @@ static inline uint64_t extension_Car_engine_encoding_length(void)
 
 static inline bool extension_Car_engine_in_acting_version(const extension_Car *c)
 {
-    return c->acting_block_length >= UINT64_C(45);
+    return c->all_present || (c->acting_block_length >= UINT64_C(45));
 }
 
 static inline bool extension_Car_engine(extension_Car *c, extension_Engine *out)
@@ -713,10 +724,13 @@ static inline bool extension_Car_engine(extension_Car *c, extension_Engine *out)
         out->error = c->error = EXTENSION_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!extension_Engine_wrap(out, c->buffer, c->offset + 35, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 35;
+    out->acting_block_length = 10;
+    out->acting_version = c->acting_version;
+    out->error = EXTENSION_SBE_OK;
     return true;
 }
 
@@ -748,7 +762,7 @@ static inline uint64_t extension_Car_uuid_encoding_length(void)
 
 static inline bool extension_Car_uuid_in_acting_version(const extension_Car *c)
 {
-    return c->acting_version >= UINT64_C(1) && c->acting_block_length >= UINT64_C(61);
+    return c->all_present || (c->acting_version >= UINT64_C(1) && c->acting_block_length >= UINT64_C(61));
 }
 
 static inline uint64_t extension_Car_uuid_length(void)
@@ -833,7 +847,7 @@ static inline uint64_t extension_Car_cupHolderCount_encoding_length(void)
 
 static inline bool extension_Car_cupHolderCount_in_acting_version(const extension_Car *c)
 {
-    return c->acting_version >= UINT64_C(1) && c->acting_block_length >= UINT64_C(62);
+    return c->all_present || (c->acting_version >= UINT64_C(1) && c->acting_block_length >= UINT64_C(62));
 }
 
 static inline uint8_t extension_Car_cupHolderCount_null_value(void)
@@ -918,6 +932,7 @@ static inline void extension_Car_fuelFigures_sbe_init(extension_Car_fuelFigures 
     g->position_ptr = &c->position;
     g->offset = 0;
     g->acting_block_length = 0;
+    g->all_present = false;
     g->acting_version = c->acting_version;
     g->block_length = 0;
     g->count = 0;
@@ -962,7 +977,7 @@ static inline bool extension_Car_fuelFigures_set_count(extension_Car *c, extensi
         g->error = c->error = EXTENSION_SBE_E_SHORT_BUFFER;
         return false;
     }
-    memset(g->buffer + p, 0, 4);
+    extension_sbe_zero(g->buffer + p, 4);
     extension_sbe_store_u16(g->buffer + p + 0, (uint16_t)6);
     extension_sbe_store_u16(g->buffer + p + 2, (uint16_t)count);
     *g->position_ptr = p + 4;
@@ -991,12 +1006,14 @@ static inline bool extension_Car_fuelFigures_next(extension_Car_fuelFigures *g)
     uint64_t p = *g->position_ptr;
     if (!extension_sbe_fits(p, g->block_length, g->buffer_length)) {
         g->acting_block_length = 0;
+        g->all_present = false;
         g->error = EXTENSION_SBE_E_SHORT_BUFFER;
         return false;
     }
-    if (g->encoding && g->block_length > 0) memset(g->buffer + p, 0, (size_t)g->block_length);
+    if (g->encoding) extension_sbe_zero(g->buffer + p, g->block_length);
     g->offset = p;
     g->acting_block_length = g->block_length;
+    g->all_present = g->block_length >= UINT64_C(6);
     *g->position_ptr = p + g->block_length;
     g->index++;
     return true;
@@ -1026,7 +1043,7 @@ static inline uint64_t extension_Car_fuelFigures_speed_encoding_length(void)
 
 static inline bool extension_Car_fuelFigures_speed_in_acting_version(const extension_Car_fuelFigures *c)
 {
-    return c->acting_block_length >= UINT64_C(2);
+    return c->all_present || (c->acting_block_length >= UINT64_C(2));
 }
 
 static inline uint16_t extension_Car_fuelFigures_speed_null_value(void)
@@ -1084,7 +1101,7 @@ static inline uint64_t extension_Car_fuelFigures_mpg_encoding_length(void)
 
 static inline bool extension_Car_fuelFigures_mpg_in_acting_version(const extension_Car_fuelFigures *c)
 {
-    return c->acting_block_length >= UINT64_C(6);
+    return c->all_present || (c->acting_block_length >= UINT64_C(6));
 }
 
 static inline float extension_Car_fuelFigures_mpg_null_value(void)
@@ -1207,7 +1224,7 @@ static inline bool extension_Car_fuelFigures_get_usageDescription(extension_Car_
         c->error = EXTENSION_SBE_E_DST_TOO_SMALL;
         return false;
     }
-    if (len > 0) memcpy(dst, c->buffer + p + 4, (size_t)len);
+    extension_sbe_copy(dst, c->buffer + p + 4, len);
     *c->position_ptr = p + 4 + len;
     if (length_out != NULL) *length_out = len;
     return true;
@@ -1230,7 +1247,7 @@ static inline bool extension_Car_fuelFigures_put_usageDescription(extension_Car_
         return false;
     }
     extension_sbe_store_u32(c->buffer + p + 0, (uint32_t)length);
-    if (length > 0) memcpy(c->buffer + p + 4, src, (size_t)length);
+    extension_sbe_copy(c->buffer + p + 4, src, length);
     *c->position_ptr = p + 4 + length;
     return true;
 }
@@ -1285,6 +1302,7 @@ static inline void extension_Car_performanceFigures_sbe_init(extension_Car_perfo
     g->position_ptr = &c->position;
     g->offset = 0;
     g->acting_block_length = 0;
+    g->all_present = false;
     g->acting_version = c->acting_version;
     g->block_length = 0;
     g->count = 0;
@@ -1329,7 +1347,7 @@ static inline bool extension_Car_performanceFigures_set_count(extension_Car *c, 
         g->error = c->error = EXTENSION_SBE_E_SHORT_BUFFER;
         return false;
     }
-    memset(g->buffer + p, 0, 4);
+    extension_sbe_zero(g->buffer + p, 4);
     extension_sbe_store_u16(g->buffer + p + 0, (uint16_t)1);
     extension_sbe_store_u16(g->buffer + p + 2, (uint16_t)count);
     *g->position_ptr = p + 4;
@@ -1358,12 +1376,14 @@ static inline bool extension_Car_performanceFigures_next(extension_Car_performan
     uint64_t p = *g->position_ptr;
     if (!extension_sbe_fits(p, g->block_length, g->buffer_length)) {
         g->acting_block_length = 0;
+        g->all_present = false;
         g->error = EXTENSION_SBE_E_SHORT_BUFFER;
         return false;
     }
-    if (g->encoding && g->block_length > 0) memset(g->buffer + p, 0, (size_t)g->block_length);
+    if (g->encoding) extension_sbe_zero(g->buffer + p, g->block_length);
     g->offset = p;
     g->acting_block_length = g->block_length;
+    g->all_present = g->block_length >= UINT64_C(1);
     *g->position_ptr = p + g->block_length;
     g->index++;
     return true;
@@ -1393,7 +1413,7 @@ static inline uint64_t extension_Car_performanceFigures_octaneRating_encoding_le
 
 static inline bool extension_Car_performanceFigures_octaneRating_in_acting_version(const extension_Car_performanceFigures *c)
 {
-    return c->acting_block_length >= UINT64_C(1);
+    return c->all_present || (c->acting_block_length >= UINT64_C(1));
 }
 
 static inline uint8_t extension_Car_performanceFigures_octaneRating_null_value(void)
@@ -1472,6 +1492,7 @@ static inline void extension_Car_performanceFigures_acceleration_sbe_init(extens
     g->position_ptr = c->position_ptr;
     g->offset = 0;
     g->acting_block_length = 0;
+    g->all_present = false;
     g->acting_version = c->acting_version;
     g->block_length = 0;
     g->count = 0;
@@ -1516,7 +1537,7 @@ static inline bool extension_Car_performanceFigures_acceleration_set_count(exten
         g->error = c->error = EXTENSION_SBE_E_SHORT_BUFFER;
         return false;
     }
-    memset(g->buffer + p, 0, 4);
+    extension_sbe_zero(g->buffer + p, 4);
     extension_sbe_store_u16(g->buffer + p + 0, (uint16_t)6);
     extension_sbe_store_u16(g->buffer + p + 2, (uint16_t)count);
     *g->position_ptr = p + 4;
@@ -1545,12 +1566,14 @@ static inline bool extension_Car_performanceFigures_acceleration_next(extension_
     uint64_t p = *g->position_ptr;
     if (!extension_sbe_fits(p, g->block_length, g->buffer_length)) {
         g->acting_block_length = 0;
+        g->all_present = false;
         g->error = EXTENSION_SBE_E_SHORT_BUFFER;
         return false;
     }
-    if (g->encoding && g->block_length > 0) memset(g->buffer + p, 0, (size_t)g->block_length);
+    if (g->encoding) extension_sbe_zero(g->buffer + p, g->block_length);
     g->offset = p;
     g->acting_block_length = g->block_length;
+    g->all_present = g->block_length >= UINT64_C(6);
     *g->position_ptr = p + g->block_length;
     g->index++;
     return true;
@@ -1580,7 +1603,7 @@ static inline uint64_t extension_Car_performanceFigures_acceleration_mph_encodin
 
 static inline bool extension_Car_performanceFigures_acceleration_mph_in_acting_version(const extension_Car_performanceFigures_acceleration *c)
 {
-    return c->acting_block_length >= UINT64_C(2);
+    return c->all_present || (c->acting_block_length >= UINT64_C(2));
 }
 
 static inline uint16_t extension_Car_performanceFigures_acceleration_mph_null_value(void)
@@ -1638,7 +1661,7 @@ static inline uint64_t extension_Car_performanceFigures_acceleration_seconds_enc
 
 static inline bool extension_Car_performanceFigures_acceleration_seconds_in_acting_version(const extension_Car_performanceFigures_acceleration *c)
 {
-    return c->acting_block_length >= UINT64_C(6);
+    return c->all_present || (c->acting_block_length >= UINT64_C(6));
 }
 
 static inline float extension_Car_performanceFigures_acceleration_seconds_null_value(void)
@@ -1761,7 +1784,7 @@ static inline bool extension_Car_get_manufacturer(extension_Car *c, void *dst, u
         c->error = EXTENSION_SBE_E_DST_TOO_SMALL;
         return false;
     }
-    if (len > 0) memcpy(dst, c->buffer + p + 4, (size_t)len);
+    extension_sbe_copy(dst, c->buffer + p + 4, len);
     c->position = p + 4 + len;
     if (length_out != NULL) *length_out = len;
     return true;
@@ -1784,7 +1807,7 @@ static inline bool extension_Car_put_manufacturer(extension_Car *c, const void *
         return false;
     }
     extension_sbe_store_u32(c->buffer + p + 0, (uint32_t)length);
-    if (length > 0) memcpy(c->buffer + p + 4, src, (size_t)length);
+    extension_sbe_copy(c->buffer + p + 4, src, length);
     c->position = p + 4 + length;
     return true;
 }
@@ -1883,7 +1906,7 @@ static inline bool extension_Car_get_model(extension_Car *c, void *dst, uint64_t
         c->error = EXTENSION_SBE_E_DST_TOO_SMALL;
         return false;
     }
-    if (len > 0) memcpy(dst, c->buffer + p + 4, (size_t)len);
+    extension_sbe_copy(dst, c->buffer + p + 4, len);
     c->position = p + 4 + len;
     if (length_out != NULL) *length_out = len;
     return true;
@@ -1906,7 +1929,7 @@ static inline bool extension_Car_put_model(extension_Car *c, const void *src, ui
         return false;
     }
     extension_sbe_store_u32(c->buffer + p + 0, (uint32_t)length);
-    if (length > 0) memcpy(c->buffer + p + 4, src, (size_t)length);
+    extension_sbe_copy(c->buffer + p + 4, src, length);
     c->position = p + 4 + length;
     return true;
 }
@@ -2005,7 +2028,7 @@ static inline bool extension_Car_get_activationCode(extension_Car *c, void *dst,
         c->error = EXTENSION_SBE_E_DST_TOO_SMALL;
         return false;
     }
-    if (len > 0) memcpy(dst, c->buffer + p + 4, (size_t)len);
+    extension_sbe_copy(dst, c->buffer + p + 4, len);
     c->position = p + 4 + len;
     if (length_out != NULL) *length_out = len;
     return true;
@@ -2028,7 +2051,7 @@ static inline bool extension_Car_put_activationCode(extension_Car *c, const void
         return false;
     }
     extension_sbe_store_u32(c->buffer + p + 0, (uint32_t)length);
-    if (length > 0) memcpy(c->buffer + p + 4, src, (size_t)length);
+    extension_sbe_copy(c->buffer + p + 4, src, length);
     c->position = p + 4 + length;
     return true;
 }

@@ -253,8 +253,8 @@ static inline bool baseline_Engine_put_manufacturerCode(baseline_Engine *c, cons
         c->error = BASELINE_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 3, src, (size_t)length);
-    if (length < 3) memset(c->buffer + c->offset + 3 + length, 0, (size_t)(3 - length));
+    baseline_sbe_zero(c->buffer + c->offset + 3, 3);
+    baseline_sbe_copy(c->buffer + c->offset + 3, src, length);
     return true;
 }
 
@@ -412,10 +412,13 @@ static inline bool baseline_Engine_booster(baseline_Engine *c, baseline_Booster 
         out->error = c->error = BASELINE_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!baseline_Booster_wrap(out, c->buffer, c->offset + 8, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 8;
+    out->acting_block_length = 2;
+    out->acting_version = c->acting_version;
+    out->error = BASELINE_SBE_OK;
     return true;
 }
 

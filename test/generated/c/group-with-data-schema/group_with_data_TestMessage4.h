@@ -25,6 +25,8 @@ typedef struct group_with_data_TestMessage4 {
     uint64_t acting_version;
     /** Last error of a call on this flyweight (GROUP_WITH_DATA_SBE_OK or GROUP_WITH_DATA_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } group_with_data_TestMessage4;
 
 /** Repeating group Entries (id 2) of group_with_data_TestMessage4. */
@@ -45,6 +47,8 @@ typedef struct group_with_data_TestMessage4_Entries {
     bool encoding;
     /** Last error of a call on this flyweight (GROUP_WITH_DATA_SBE_OK or GROUP_WITH_DATA_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } group_with_data_TestMessage4_Entries;
 
 static inline uint16_t group_with_data_TestMessage4_sbe_block_length(void)
@@ -81,6 +85,7 @@ static inline uint64_t group_with_data_TestMessage4_sbe_header_size(void)
 static inline bool group_with_data_TestMessage4_sbe_invalidate(group_with_data_TestMessage4 *c, int error)
 {
     c->acting_block_length = 0;
+    c->all_present = false;
     c->position = c->buffer_length;
     c->error = error;
     return false;
@@ -94,8 +99,9 @@ static inline bool group_with_data_TestMessage4_wrap_for_encode(group_with_data_
     c->offset = offset;
     c->acting_version = 0;
     if (!group_with_data_sbe_fits(offset, 16, buffer_length)) return group_with_data_TestMessage4_sbe_invalidate(c, GROUP_WITH_DATA_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 16);
+    group_with_data_sbe_zero(buffer + offset, 16);
     c->acting_block_length = 16;
+    c->all_present = true;
     c->position = offset + 16;
     c->error = GROUP_WITH_DATA_SBE_OK;
     return true;
@@ -114,6 +120,7 @@ static inline bool group_with_data_TestMessage4_wrap_for_decode(group_with_data_
     c->acting_version = acting_version;
     if (!group_with_data_sbe_fits(offset, acting_block_length, buffer_length)) return group_with_data_TestMessage4_sbe_invalidate(c, GROUP_WITH_DATA_SBE_E_SHORT_BUFFER);
     c->acting_block_length = acting_block_length;
+    c->all_present = acting_block_length >= UINT64_C(4);
     c->position = offset + acting_block_length;
     c->error = GROUP_WITH_DATA_SBE_OK;
     return true;
@@ -128,7 +135,7 @@ static inline bool group_with_data_TestMessage4_wrap_and_apply_header(group_with
     c->offset = offset;
     c->acting_version = 0;
     if (!group_with_data_messageHeader_wrap(&h, buffer, offset, 0, buffer_length)) return group_with_data_TestMessage4_sbe_invalidate(c, GROUP_WITH_DATA_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 8);
+    group_with_data_sbe_zero(buffer + offset, 8);
     (void)group_with_data_messageHeader_set_blockLength(&h, (uint16_t)16);
     (void)group_with_data_messageHeader_set_templateId(&h, (uint16_t)4);
     (void)group_with_data_messageHeader_set_schemaId(&h, (uint16_t)1);
@@ -185,7 +192,7 @@ static inline uint64_t group_with_data_TestMessage4_Tag1_encoding_length(void)
 
 static inline bool group_with_data_TestMessage4_Tag1_in_acting_version(const group_with_data_TestMessage4 *c)
 {
-    return c->acting_block_length >= UINT64_C(4);
+    return c->all_present || (c->acting_block_length >= UINT64_C(4));
 }
 
 static inline uint32_t group_with_data_TestMessage4_Tag1_null_value(void)
@@ -264,6 +271,7 @@ static inline void group_with_data_TestMessage4_Entries_sbe_init(group_with_data
     g->position_ptr = &c->position;
     g->offset = 0;
     g->acting_block_length = 0;
+    g->all_present = false;
     g->acting_version = c->acting_version;
     g->block_length = 0;
     g->count = 0;
@@ -308,7 +316,7 @@ static inline bool group_with_data_TestMessage4_Entries_set_count(group_with_dat
         g->error = c->error = GROUP_WITH_DATA_SBE_E_SHORT_BUFFER;
         return false;
     }
-    memset(g->buffer + p, 0, 3);
+    group_with_data_sbe_zero(g->buffer + p, 3);
     group_with_data_sbe_store_u16(g->buffer + p + 0, (uint16_t)0);
     group_with_data_sbe_store_u8(g->buffer + p + 2, (uint8_t)count);
     *g->position_ptr = p + 3;
@@ -337,12 +345,14 @@ static inline bool group_with_data_TestMessage4_Entries_next(group_with_data_Tes
     uint64_t p = *g->position_ptr;
     if (!group_with_data_sbe_fits(p, g->block_length, g->buffer_length)) {
         g->acting_block_length = 0;
+        g->all_present = false;
         g->error = GROUP_WITH_DATA_SBE_E_SHORT_BUFFER;
         return false;
     }
-    if (g->encoding && g->block_length > 0) memset(g->buffer + p, 0, (size_t)g->block_length);
+    if (g->encoding) group_with_data_sbe_zero(g->buffer + p, g->block_length);
     g->offset = p;
     g->acting_block_length = g->block_length;
+    g->all_present = true;
     *g->position_ptr = p + g->block_length;
     g->index++;
     return true;
@@ -437,7 +447,7 @@ static inline bool group_with_data_TestMessage4_Entries_get_varDataField1(group_
         c->error = GROUP_WITH_DATA_SBE_E_DST_TOO_SMALL;
         return false;
     }
-    if (len > 0) memcpy(dst, c->buffer + p + 1, (size_t)len);
+    group_with_data_sbe_copy(dst, c->buffer + p + 1, len);
     *c->position_ptr = p + 1 + len;
     if (length_out != NULL) *length_out = len;
     return true;
@@ -460,7 +470,7 @@ static inline bool group_with_data_TestMessage4_Entries_put_varDataField1(group_
         return false;
     }
     group_with_data_sbe_store_u8(c->buffer + p + 0, (uint8_t)length);
-    if (length > 0) memcpy(c->buffer + p + 1, src, (size_t)length);
+    group_with_data_sbe_copy(c->buffer + p + 1, src, length);
     *c->position_ptr = p + 1 + length;
     return true;
 }
@@ -559,7 +569,7 @@ static inline bool group_with_data_TestMessage4_Entries_get_varDataField2(group_
         c->error = GROUP_WITH_DATA_SBE_E_DST_TOO_SMALL;
         return false;
     }
-    if (len > 0) memcpy(dst, c->buffer + p + 1, (size_t)len);
+    group_with_data_sbe_copy(dst, c->buffer + p + 1, len);
     *c->position_ptr = p + 1 + len;
     if (length_out != NULL) *length_out = len;
     return true;
@@ -582,7 +592,7 @@ static inline bool group_with_data_TestMessage4_Entries_put_varDataField2(group_
         return false;
     }
     group_with_data_sbe_store_u8(c->buffer + p + 0, (uint8_t)length);
-    if (length > 0) memcpy(c->buffer + p + 1, src, (size_t)length);
+    group_with_data_sbe_copy(c->buffer + p + 1, src, length);
     *c->position_ptr = p + 1 + length;
     return true;
 }

@@ -24,6 +24,8 @@ typedef struct stress_test_be_Empty {
     uint64_t acting_version;
     /** Last error of a call on this flyweight (STRESS_TEST_BE_SBE_OK or STRESS_TEST_BE_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } stress_test_be_Empty;
 
 static inline uint16_t stress_test_be_Empty_sbe_block_length(void)
@@ -60,6 +62,7 @@ static inline uint64_t stress_test_be_Empty_sbe_header_size(void)
 static inline bool stress_test_be_Empty_sbe_invalidate(stress_test_be_Empty *c, int error)
 {
     c->acting_block_length = 0;
+    c->all_present = false;
     c->position = c->buffer_length;
     c->error = error;
     return false;
@@ -74,6 +77,7 @@ static inline bool stress_test_be_Empty_wrap_for_encode(stress_test_be_Empty *c,
     c->acting_version = 3;
     if (!stress_test_be_sbe_fits(offset, 0, buffer_length)) return stress_test_be_Empty_sbe_invalidate(c, STRESS_TEST_BE_SBE_E_SHORT_BUFFER);
     c->acting_block_length = 0;
+    c->all_present = true;
     c->position = offset + 0;
     c->error = STRESS_TEST_BE_SBE_OK;
     return true;
@@ -92,6 +96,7 @@ static inline bool stress_test_be_Empty_wrap_for_decode(stress_test_be_Empty *c,
     c->acting_version = acting_version;
     if (!stress_test_be_sbe_fits(offset, acting_block_length, buffer_length)) return stress_test_be_Empty_sbe_invalidate(c, STRESS_TEST_BE_SBE_E_SHORT_BUFFER);
     c->acting_block_length = acting_block_length;
+    c->all_present = true;
     c->position = offset + acting_block_length;
     c->error = STRESS_TEST_BE_SBE_OK;
     return true;
@@ -106,7 +111,7 @@ static inline bool stress_test_be_Empty_wrap_and_apply_header(stress_test_be_Emp
     c->offset = offset;
     c->acting_version = 3;
     if (!stress_test_be_frameHeader_wrap(&h, buffer, offset, 3, buffer_length)) return stress_test_be_Empty_sbe_invalidate(c, STRESS_TEST_BE_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 11);
+    stress_test_be_sbe_zero(buffer + offset, 11);
     (void)stress_test_be_frameHeader_set_blockLength(&h, (uint16_t)0);
     (void)stress_test_be_frameHeader_set_templateId(&h, (uint16_t)2);
     (void)stress_test_be_frameHeader_set_schemaId(&h, (uint16_t)4242);

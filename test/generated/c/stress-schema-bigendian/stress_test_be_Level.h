@@ -20,13 +20,20 @@ static inline int8_t stress_test_be_Level_code(stress_test_be_Level value)
 /** Code on the wire to enum. The null code is accepted (gives NULL_VALUE); an unknown code returns false. */
 static inline bool stress_test_be_Level_from_code(int8_t code, stress_test_be_Level *out)
 {
-    switch (code) {
-        case -1: *out = stress_test_be_Level_Low; return true;
-        case 0: *out = stress_test_be_Level_Mid; return true;
-        case 1: *out = stress_test_be_Level_High; return true;
-        case -128: *out = stress_test_be_Level_NULL_VALUE; return true;
-        default: return false;
-    }
+    static const uint8_t valid[256] = {
+        1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1
+    };
+    const uint8_t u = (uint8_t)code;
+    if (valid[u] == 0) return false;
+    *out = (stress_test_be_Level)code;
+    return true;
 }
 
 /** Name of a value as in the schema; NULL for NULL_VALUE and unknown values. */

@@ -76,7 +76,50 @@ static inline const char *stress_test_be_sbe_strerror(int code)
 /** True when [position, position + length) lies inside a buffer of buffer_length bytes. */
 static inline bool stress_test_be_sbe_fits(uint64_t position, uint64_t length, uint64_t buffer_length)
 {
-    return position <= buffer_length && length <= buffer_length - position;
+    uint64_t end = position + length;
+    return end >= position && end <= buffer_length; /* no wrap-around, and inside */
+}
+
+/**
+ * memset(dst, 0, length) in 64-byte pieces, which compilers turn into a few vector stores for the
+ * block sizes of a schema (a plain memset of more than 64 bytes often becomes a slow `rep stos`).
+ */
+static inline void stress_test_be_sbe_zero(void *dst, uint64_t length)
+{
+    uint8_t *d = (uint8_t *)dst;
+    uint64_t i = 0;
+    for (; length - i >= 64; i += 64) memset(d + i, 0, 64);
+    if (i < length) memset(d + i, 0, (size_t)(length - i));
+}
+
+/**
+ * memcpy for lengths known only at run time (var data, char arrays shorter than the field): up to
+ * 32 bytes as two overlapping fixed-size copies (no library call, and none of the slow `rep movs`
+ * that compilers emit for a memcpy whose length they can bound), longer ones by memcpy. Kept small
+ * so that the accessors using it stay inlined. dst and src must not overlap.
+ */
+static inline void stress_test_be_sbe_copy(void *dst, const void *src, uint64_t length)
+{
+    uint8_t *d = (uint8_t *)dst;
+    const uint8_t *s = (const uint8_t *)src;
+    if (length >= 8) {
+        if (length > 32) {
+            memcpy(d, s, (size_t)length);
+        } else if (length >= 16) {
+            memcpy(d, s, 16);
+            memcpy(d + length - 16, s + length - 16, 16);
+        } else {
+            memcpy(d, s, 8);
+            memcpy(d + length - 8, s + length - 8, 8);
+        }
+    } else if (length >= 4) {
+        memcpy(d, s, 4);
+        memcpy(d + length - 4, s + length - 4, 4);
+    } else if (length > 0) {
+        d[0] = s[0];
+        d[length / 2] = s[length / 2];
+        d[length - 1] = s[length - 1];
+    }
 }
 
 static inline uint16_t stress_test_be_sbe_bswap16(uint16_t v)

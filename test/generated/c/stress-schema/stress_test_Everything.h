@@ -33,6 +33,8 @@ typedef struct stress_test_Everything {
     uint64_t acting_version;
     /** Last error of a call on this flyweight (STRESS_TEST_SBE_OK or STRESS_TEST_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } stress_test_Everything;
 
 /** Repeating group legs (id 30) of stress_test_Everything. */
@@ -53,6 +55,8 @@ typedef struct stress_test_Everything_legs {
     bool encoding;
     /** Last error of a call on this flyweight (STRESS_TEST_SBE_OK or STRESS_TEST_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } stress_test_Everything_legs;
 
 /** Repeating group fills (id 33) of stress_test_Everything_legs. */
@@ -73,6 +77,8 @@ typedef struct stress_test_Everything_legs_fills {
     bool encoding;
     /** Last error of a call on this flyweight (STRESS_TEST_SBE_OK or STRESS_TEST_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } stress_test_Everything_legs_fills;
 
 /** Repeating group allocs (id 35) of stress_test_Everything_legs_fills. */
@@ -93,6 +99,8 @@ typedef struct stress_test_Everything_legs_fills_allocs {
     bool encoding;
     /** Last error of a call on this flyweight (STRESS_TEST_SBE_OK or STRESS_TEST_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } stress_test_Everything_legs_fills_allocs;
 
 /** Repeating group later (id 41) of stress_test_Everything. */
@@ -113,6 +121,8 @@ typedef struct stress_test_Everything_later {
     bool encoding;
     /** Last error of a call on this flyweight (STRESS_TEST_SBE_OK or STRESS_TEST_SBE_E_*). */
     int error;
+    /** Every field of the block is present (set by wrap/next from the acting block length and version). */
+    bool all_present;
 } stress_test_Everything_later;
 
 static inline uint16_t stress_test_Everything_sbe_block_length(void)
@@ -149,6 +159,7 @@ static inline uint64_t stress_test_Everything_sbe_header_size(void)
 static inline bool stress_test_Everything_sbe_invalidate(stress_test_Everything *c, int error)
 {
     c->acting_block_length = 0;
+    c->all_present = false;
     c->position = c->buffer_length;
     c->error = error;
     return false;
@@ -162,8 +173,9 @@ static inline bool stress_test_Everything_wrap_for_encode(stress_test_Everything
     c->offset = offset;
     c->acting_version = 3;
     if (!stress_test_sbe_fits(offset, 176, buffer_length)) return stress_test_Everything_sbe_invalidate(c, STRESS_TEST_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 176);
+    stress_test_sbe_zero(buffer + offset, 176);
     c->acting_block_length = 176;
+    c->all_present = true;
     c->position = offset + 176;
     c->error = STRESS_TEST_SBE_OK;
     return true;
@@ -182,6 +194,7 @@ static inline bool stress_test_Everything_wrap_for_decode(stress_test_Everything
     c->acting_version = acting_version;
     if (!stress_test_sbe_fits(offset, acting_block_length, buffer_length)) return stress_test_Everything_sbe_invalidate(c, STRESS_TEST_SBE_E_SHORT_BUFFER);
     c->acting_block_length = acting_block_length;
+    c->all_present = acting_block_length >= UINT64_C(161) && acting_version >= UINT64_C(3);
     c->position = offset + acting_block_length;
     c->error = STRESS_TEST_SBE_OK;
     return true;
@@ -196,7 +209,7 @@ static inline bool stress_test_Everything_wrap_and_apply_header(stress_test_Ever
     c->offset = offset;
     c->acting_version = 3;
     if (!stress_test_frameHeader_wrap(&h, buffer, offset, 3, buffer_length)) return stress_test_Everything_sbe_invalidate(c, STRESS_TEST_SBE_E_SHORT_BUFFER);
-    memset(buffer + offset, 0, 11);
+    stress_test_sbe_zero(buffer + offset, 11);
     (void)stress_test_frameHeader_set_blockLength(&h, (uint16_t)176);
     (void)stress_test_frameHeader_set_templateId(&h, (uint16_t)1);
     (void)stress_test_frameHeader_set_schemaId(&h, (uint16_t)4242);
@@ -253,7 +266,7 @@ static inline uint64_t stress_test_Everything_c_encoding_length(void)
 
 static inline bool stress_test_Everything_c_in_acting_version(const stress_test_Everything *c)
 {
-    return c->acting_block_length >= UINT64_C(1);
+    return c->all_present || (c->acting_block_length >= UINT64_C(1));
 }
 
 static inline char stress_test_Everything_c_null_value(void)
@@ -311,7 +324,7 @@ static inline uint64_t stress_test_Everything_i8_encoding_length(void)
 
 static inline bool stress_test_Everything_i8_in_acting_version(const stress_test_Everything *c)
 {
-    return c->acting_block_length >= UINT64_C(2);
+    return c->all_present || (c->acting_block_length >= UINT64_C(2));
 }
 
 static inline int8_t stress_test_Everything_i8_null_value(void)
@@ -369,7 +382,7 @@ static inline uint64_t stress_test_Everything_i16_encoding_length(void)
 
 static inline bool stress_test_Everything_i16_in_acting_version(const stress_test_Everything *c)
 {
-    return c->acting_block_length >= UINT64_C(4);
+    return c->all_present || (c->acting_block_length >= UINT64_C(4));
 }
 
 static inline int16_t stress_test_Everything_i16_null_value(void)
@@ -427,7 +440,7 @@ static inline uint64_t stress_test_Everything_i32_encoding_length(void)
 
 static inline bool stress_test_Everything_i32_in_acting_version(const stress_test_Everything *c)
 {
-    return c->acting_block_length >= UINT64_C(8);
+    return c->all_present || (c->acting_block_length >= UINT64_C(8));
 }
 
 static inline int32_t stress_test_Everything_i32_null_value(void)
@@ -485,7 +498,7 @@ static inline uint64_t stress_test_Everything_i64_encoding_length(void)
 
 static inline bool stress_test_Everything_i64_in_acting_version(const stress_test_Everything *c)
 {
-    return c->acting_block_length >= UINT64_C(16);
+    return c->all_present || (c->acting_block_length >= UINT64_C(16));
 }
 
 static inline int64_t stress_test_Everything_i64_null_value(void)
@@ -543,7 +556,7 @@ static inline uint64_t stress_test_Everything_u8_encoding_length(void)
 
 static inline bool stress_test_Everything_u8_in_acting_version(const stress_test_Everything *c)
 {
-    return c->acting_block_length >= UINT64_C(17);
+    return c->all_present || (c->acting_block_length >= UINT64_C(17));
 }
 
 static inline uint8_t stress_test_Everything_u8_null_value(void)
@@ -601,7 +614,7 @@ static inline uint64_t stress_test_Everything_u16_encoding_length(void)
 
 static inline bool stress_test_Everything_u16_in_acting_version(const stress_test_Everything *c)
 {
-    return c->acting_block_length >= UINT64_C(19);
+    return c->all_present || (c->acting_block_length >= UINT64_C(19));
 }
 
 static inline uint16_t stress_test_Everything_u16_null_value(void)
@@ -659,7 +672,7 @@ static inline uint64_t stress_test_Everything_u32_encoding_length(void)
 
 static inline bool stress_test_Everything_u32_in_acting_version(const stress_test_Everything *c)
 {
-    return c->acting_block_length >= UINT64_C(23);
+    return c->all_present || (c->acting_block_length >= UINT64_C(23));
 }
 
 static inline uint32_t stress_test_Everything_u32_null_value(void)
@@ -717,7 +730,7 @@ static inline uint64_t stress_test_Everything_u64_encoding_length(void)
 
 static inline bool stress_test_Everything_u64_in_acting_version(const stress_test_Everything *c)
 {
-    return c->acting_block_length >= UINT64_C(31);
+    return c->all_present || (c->acting_block_length >= UINT64_C(31));
 }
 
 static inline uint64_t stress_test_Everything_u64_null_value(void)
@@ -775,7 +788,7 @@ static inline uint64_t stress_test_Everything_f32_encoding_length(void)
 
 static inline bool stress_test_Everything_f32_in_acting_version(const stress_test_Everything *c)
 {
-    return c->acting_block_length >= UINT64_C(35);
+    return c->all_present || (c->acting_block_length >= UINT64_C(35));
 }
 
 static inline float stress_test_Everything_f32_null_value(void)
@@ -833,7 +846,7 @@ static inline uint64_t stress_test_Everything_f64_encoding_length(void)
 
 static inline bool stress_test_Everything_f64_in_acting_version(const stress_test_Everything *c)
 {
-    return c->acting_block_length >= UINT64_C(43);
+    return c->all_present || (c->acting_block_length >= UINT64_C(43));
 }
 
 static inline double stress_test_Everything_f64_null_value(void)
@@ -892,7 +905,7 @@ static inline uint64_t stress_test_Everything_opt8_encoding_length(void)
 
 static inline bool stress_test_Everything_opt8_in_acting_version(const stress_test_Everything *c)
 {
-    return c->acting_block_length >= UINT64_C(44);
+    return c->all_present || (c->acting_block_length >= UINT64_C(44));
 }
 
 static inline int8_t stress_test_Everything_opt8_null_value(void)
@@ -956,7 +969,7 @@ static inline uint64_t stress_test_Everything_pair_encoding_length(void)
 
 static inline bool stress_test_Everything_pair_in_acting_version(const stress_test_Everything *c)
 {
-    return c->acting_block_length >= UINT64_C(52);
+    return c->all_present || (c->acting_block_length >= UINT64_C(52));
 }
 
 static inline uint64_t stress_test_Everything_pair_length(void)
@@ -1027,7 +1040,7 @@ static inline uint64_t stress_test_Everything_doubles_encoding_length(void)
 
 static inline bool stress_test_Everything_doubles_in_acting_version(const stress_test_Everything *c)
 {
-    return c->acting_block_length >= UINT64_C(76);
+    return c->all_present || (c->acting_block_length >= UINT64_C(76));
 }
 
 static inline uint64_t stress_test_Everything_doubles_length(void)
@@ -1098,7 +1111,7 @@ static inline uint64_t stress_test_Everything_code_encoding_length(void)
 
 static inline bool stress_test_Everything_code_in_acting_version(const stress_test_Everything *c)
 {
-    return c->acting_block_length >= UINT64_C(81);
+    return c->all_present || (c->acting_block_length >= UINT64_C(81));
 }
 
 static inline uint64_t stress_test_Everything_code_length(void)
@@ -1175,8 +1188,8 @@ static inline bool stress_test_Everything_put_code(stress_test_Everything *c, co
         c->error = STRESS_TEST_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 76, src, (size_t)length);
-    if (length < 5) memset(c->buffer + c->offset + 76 + length, 0, (size_t)(5 - length));
+    stress_test_sbe_zero(c->buffer + c->offset + 76, 5);
+    stress_test_sbe_copy(c->buffer + c->offset + 76, src, length);
     return true;
 }
 
@@ -1211,7 +1224,7 @@ static inline uint64_t stress_test_Everything_utf8_encoding_length(void)
 
 static inline bool stress_test_Everything_utf8_in_acting_version(const stress_test_Everything *c)
 {
-    return c->acting_block_length >= UINT64_C(93);
+    return c->all_present || (c->acting_block_length >= UINT64_C(93));
 }
 
 static inline uint64_t stress_test_Everything_utf8_length(void)
@@ -1293,8 +1306,8 @@ static inline bool stress_test_Everything_put_utf8(stress_test_Everything *c, co
         c->error = STRESS_TEST_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 81, src, (size_t)length);
-    if (length < 12) memset(c->buffer + c->offset + 81 + length, 0, (size_t)(12 - length));
+    stress_test_sbe_zero(c->buffer + c->offset + 81, 12);
+    stress_test_sbe_copy(c->buffer + c->offset + 81, src, length);
     return true;
 }
 
@@ -1346,7 +1359,7 @@ static inline uint64_t stress_test_Everything_ids_encoding_length(void)
 
 static inline bool stress_test_Everything_ids_in_acting_version(const stress_test_Everything *c)
 {
-    return c->acting_block_length >= UINT64_C(112);
+    return c->all_present || (c->acting_block_length >= UINT64_C(112));
 }
 
 static inline uint64_t stress_test_Everything_ids_length(void)
@@ -1417,7 +1430,7 @@ static inline uint64_t stress_test_Everything_level_encoding_length(void)
 
 static inline bool stress_test_Everything_level_in_acting_version(const stress_test_Everything *c)
 {
-    return c->acting_block_length >= UINT64_C(113);
+    return c->all_present || (c->acting_block_length >= UINT64_C(113));
 }
 
 static inline int8_t stress_test_Everything_level_raw(const stress_test_Everything *c)
@@ -1469,7 +1482,7 @@ static inline uint64_t stress_test_Everything_wide_encoding_length(void)
 
 static inline bool stress_test_Everything_wide_in_acting_version(const stress_test_Everything *c)
 {
-    return c->acting_block_length >= UINT64_C(115);
+    return c->all_present || (c->acting_block_length >= UINT64_C(115));
 }
 
 static inline uint16_t stress_test_Everything_wide_raw(const stress_test_Everything *c)
@@ -1521,7 +1534,7 @@ static inline uint64_t stress_test_Everything_flags64_encoding_length(void)
 
 static inline bool stress_test_Everything_flags64_in_acting_version(const stress_test_Everything *c)
 {
-    return c->acting_block_length >= UINT64_C(123);
+    return c->all_present || (c->acting_block_length >= UINT64_C(123));
 }
 
 static inline stress_test_Flags64 stress_test_Everything_flags64(const stress_test_Everything *c)
@@ -1564,7 +1577,7 @@ static inline uint64_t stress_test_Everything_flags16_encoding_length(void)
 
 static inline bool stress_test_Everything_flags16_in_acting_version(const stress_test_Everything *c)
 {
-    return c->acting_block_length >= UINT64_C(125);
+    return c->all_present || (c->acting_block_length >= UINT64_C(125));
 }
 
 static inline stress_test_Flags16 stress_test_Everything_flags16(const stress_test_Everything *c)
@@ -1607,7 +1620,7 @@ static inline uint64_t stress_test_Everything_outer_encoding_length(void)
 
 static inline bool stress_test_Everything_outer_in_acting_version(const stress_test_Everything *c)
 {
-    return c->acting_block_length >= UINT64_C(142);
+    return c->all_present || (c->acting_block_length >= UINT64_C(142));
 }
 
 static inline bool stress_test_Everything_outer(stress_test_Everything *c, stress_test_Outer *out)
@@ -1617,10 +1630,13 @@ static inline bool stress_test_Everything_outer(stress_test_Everything *c, stres
         out->error = c->error = STRESS_TEST_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!stress_test_Outer_wrap(out, c->buffer, c->offset + 125, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 125;
+    out->acting_block_length = 17;
+    out->acting_version = c->acting_version;
+    out->error = STRESS_TEST_SBE_OK;
     return true;
 }
 
@@ -1649,7 +1665,7 @@ static inline uint64_t stress_test_Everything_optPrice_encoding_length(void)
 
 static inline bool stress_test_Everything_optPrice_in_acting_version(const stress_test_Everything *c)
 {
-    return c->acting_block_length >= UINT64_C(151);
+    return c->all_present || (c->acting_block_length >= UINT64_C(151));
 }
 
 static inline bool stress_test_Everything_optPrice(stress_test_Everything *c, stress_test_OptionalDecimal *out)
@@ -1659,10 +1675,13 @@ static inline bool stress_test_Everything_optPrice(stress_test_Everything *c, st
         out->error = c->error = STRESS_TEST_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!stress_test_OptionalDecimal_wrap(out, c->buffer, c->offset + 142, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 142;
+    out->acting_block_length = 9;
+    out->acting_version = c->acting_version;
+    out->error = STRESS_TEST_SBE_OK;
     return true;
 }
 
@@ -1691,7 +1710,7 @@ static inline uint64_t stress_test_Everything_class_encoding_length(void)
 
 static inline bool stress_test_Everything_class_in_acting_version(const stress_test_Everything *c)
 {
-    return c->acting_block_length >= UINT64_C(155);
+    return c->all_present || (c->acting_block_length >= UINT64_C(155));
 }
 
 static inline uint32_t stress_test_Everything_class_null_value(void)
@@ -1775,7 +1794,7 @@ static inline uint64_t stress_test_Everything_addedV1_encoding_length(void)
 
 static inline bool stress_test_Everything_addedV1_in_acting_version(const stress_test_Everything *c)
 {
-    return c->acting_version >= UINT64_C(1) && c->acting_block_length >= UINT64_C(159);
+    return c->all_present || (c->acting_version >= UINT64_C(1) && c->acting_block_length >= UINT64_C(159));
 }
 
 static inline int32_t stress_test_Everything_addedV1_null_value(void)
@@ -1843,7 +1862,7 @@ static inline uint64_t stress_test_Everything_addedV3_encoding_length(void)
 
 static inline bool stress_test_Everything_addedV3_in_acting_version(const stress_test_Everything *c)
 {
-    return c->acting_version >= UINT64_C(3) && c->acting_block_length >= UINT64_C(161);
+    return c->all_present || (c->acting_version >= UINT64_C(3) && c->acting_block_length >= UINT64_C(161));
 }
 
 static inline uint16_t stress_test_Everything_addedV3_null_value(void)
@@ -1928,6 +1947,7 @@ static inline void stress_test_Everything_legs_sbe_init(stress_test_Everything_l
     g->position_ptr = &c->position;
     g->offset = 0;
     g->acting_block_length = 0;
+    g->all_present = false;
     g->acting_version = c->acting_version;
     g->block_length = 0;
     g->count = 0;
@@ -1972,7 +1992,7 @@ static inline bool stress_test_Everything_legs_set_count(stress_test_Everything 
         g->error = c->error = STRESS_TEST_SBE_E_SHORT_BUFFER;
         return false;
     }
-    memset(g->buffer + p, 0, 8);
+    stress_test_sbe_zero(g->buffer + p, 8);
     stress_test_sbe_store_u8(g->buffer + p + 0, (uint8_t)9);
     stress_test_sbe_store_u32(g->buffer + p + 4, (uint32_t)count);
     *g->position_ptr = p + 8;
@@ -2001,12 +2021,14 @@ static inline bool stress_test_Everything_legs_next(stress_test_Everything_legs 
     uint64_t p = *g->position_ptr;
     if (!stress_test_sbe_fits(p, g->block_length, g->buffer_length)) {
         g->acting_block_length = 0;
+        g->all_present = false;
         g->error = STRESS_TEST_SBE_E_SHORT_BUFFER;
         return false;
     }
-    if (g->encoding && g->block_length > 0) memset(g->buffer + p, 0, (size_t)g->block_length);
+    if (g->encoding) stress_test_sbe_zero(g->buffer + p, g->block_length);
     g->offset = p;
     g->acting_block_length = g->block_length;
+    g->all_present = g->block_length >= UINT64_C(9);
     *g->position_ptr = p + g->block_length;
     g->index++;
     return true;
@@ -2036,7 +2058,7 @@ static inline uint64_t stress_test_Everything_legs_side_encoding_length(void)
 
 static inline bool stress_test_Everything_legs_side_in_acting_version(const stress_test_Everything_legs *c)
 {
-    return c->acting_block_length >= UINT64_C(1);
+    return c->all_present || (c->acting_block_length >= UINT64_C(1));
 }
 
 static inline char stress_test_Everything_legs_side_raw(const stress_test_Everything_legs *c)
@@ -2088,7 +2110,7 @@ static inline uint64_t stress_test_Everything_legs_px_encoding_length(void)
 
 static inline bool stress_test_Everything_legs_px_in_acting_version(const stress_test_Everything_legs *c)
 {
-    return c->acting_block_length >= UINT64_C(9);
+    return c->all_present || (c->acting_block_length >= UINT64_C(9));
 }
 
 static inline bool stress_test_Everything_legs_px(stress_test_Everything_legs *c, stress_test_Decimal64 *out)
@@ -2098,10 +2120,13 @@ static inline bool stress_test_Everything_legs_px(stress_test_Everything_legs *c
         out->error = c->error = STRESS_TEST_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (!stress_test_Decimal64_wrap(out, c->buffer, c->offset + 1, c->acting_version, c->buffer_length)) {
-        c->error = out->error;
-        return false;
-    }
+    /* Inside the acting block, which the wrap (or next) checked against the buffer. */
+    out->buffer = c->buffer;
+    out->buffer_length = c->buffer_length;
+    out->offset = c->offset + 1;
+    out->acting_block_length = 8;
+    out->acting_version = c->acting_version;
+    out->error = STRESS_TEST_SBE_OK;
     return true;
 }
 
@@ -2150,6 +2175,7 @@ static inline void stress_test_Everything_legs_fills_sbe_init(stress_test_Everyt
     g->position_ptr = c->position_ptr;
     g->offset = 0;
     g->acting_block_length = 0;
+    g->all_present = false;
     g->acting_version = c->acting_version;
     g->block_length = 0;
     g->count = 0;
@@ -2194,7 +2220,7 @@ static inline bool stress_test_Everything_legs_fills_set_count(stress_test_Every
         g->error = c->error = STRESS_TEST_SBE_E_SHORT_BUFFER;
         return false;
     }
-    memset(g->buffer + p, 0, 4);
+    stress_test_sbe_zero(g->buffer + p, 4);
     stress_test_sbe_store_u16(g->buffer + p + 0, (uint16_t)4);
     stress_test_sbe_store_u16(g->buffer + p + 2, (uint16_t)count);
     *g->position_ptr = p + 4;
@@ -2223,12 +2249,14 @@ static inline bool stress_test_Everything_legs_fills_next(stress_test_Everything
     uint64_t p = *g->position_ptr;
     if (!stress_test_sbe_fits(p, g->block_length, g->buffer_length)) {
         g->acting_block_length = 0;
+        g->all_present = false;
         g->error = STRESS_TEST_SBE_E_SHORT_BUFFER;
         return false;
     }
-    if (g->encoding && g->block_length > 0) memset(g->buffer + p, 0, (size_t)g->block_length);
+    if (g->encoding) stress_test_sbe_zero(g->buffer + p, g->block_length);
     g->offset = p;
     g->acting_block_length = g->block_length;
+    g->all_present = g->block_length >= UINT64_C(4);
     *g->position_ptr = p + g->block_length;
     g->index++;
     return true;
@@ -2258,7 +2286,7 @@ static inline uint64_t stress_test_Everything_legs_fills_qty_encoding_length(voi
 
 static inline bool stress_test_Everything_legs_fills_qty_in_acting_version(const stress_test_Everything_legs_fills *c)
 {
-    return c->acting_block_length >= UINT64_C(4);
+    return c->all_present || (c->acting_block_length >= UINT64_C(4));
 }
 
 static inline uint32_t stress_test_Everything_legs_fills_qty_null_value(void)
@@ -2337,6 +2365,7 @@ static inline void stress_test_Everything_legs_fills_allocs_sbe_init(stress_test
     g->position_ptr = c->position_ptr;
     g->offset = 0;
     g->acting_block_length = 0;
+    g->all_present = false;
     g->acting_version = c->acting_version;
     g->block_length = 0;
     g->count = 0;
@@ -2381,7 +2410,7 @@ static inline bool stress_test_Everything_legs_fills_allocs_set_count(stress_tes
         g->error = c->error = STRESS_TEST_SBE_E_SHORT_BUFFER;
         return false;
     }
-    memset(g->buffer + p, 0, 4);
+    stress_test_sbe_zero(g->buffer + p, 4);
     stress_test_sbe_store_u16(g->buffer + p + 0, (uint16_t)5);
     stress_test_sbe_store_u16(g->buffer + p + 2, (uint16_t)count);
     *g->position_ptr = p + 4;
@@ -2410,12 +2439,14 @@ static inline bool stress_test_Everything_legs_fills_allocs_next(stress_test_Eve
     uint64_t p = *g->position_ptr;
     if (!stress_test_sbe_fits(p, g->block_length, g->buffer_length)) {
         g->acting_block_length = 0;
+        g->all_present = false;
         g->error = STRESS_TEST_SBE_E_SHORT_BUFFER;
         return false;
     }
-    if (g->encoding && g->block_length > 0) memset(g->buffer + p, 0, (size_t)g->block_length);
+    if (g->encoding) stress_test_sbe_zero(g->buffer + p, g->block_length);
     g->offset = p;
     g->acting_block_length = g->block_length;
+    g->all_present = g->block_length >= UINT64_C(5);
     *g->position_ptr = p + g->block_length;
     g->index++;
     return true;
@@ -2445,7 +2476,7 @@ static inline uint64_t stress_test_Everything_legs_fills_allocs_account_encoding
 
 static inline bool stress_test_Everything_legs_fills_allocs_account_in_acting_version(const stress_test_Everything_legs_fills_allocs *c)
 {
-    return c->acting_block_length >= UINT64_C(5);
+    return c->all_present || (c->acting_block_length >= UINT64_C(5));
 }
 
 static inline uint64_t stress_test_Everything_legs_fills_allocs_account_length(void)
@@ -2522,8 +2553,8 @@ static inline bool stress_test_Everything_legs_fills_allocs_put_account(stress_t
         c->error = STRESS_TEST_SBE_E_NOT_PRESENT;
         return false;
     }
-    if (length > 0) memcpy(c->buffer + c->offset + 0, src, (size_t)length);
-    if (length < 5) memset(c->buffer + c->offset + 0 + length, 0, (size_t)(5 - length));
+    stress_test_sbe_zero(c->buffer + c->offset + 0, 5);
+    stress_test_sbe_copy(c->buffer + c->offset + 0, src, length);
     return true;
 }
 
@@ -2623,7 +2654,7 @@ static inline bool stress_test_Everything_legs_fills_allocs_get_note(stress_test
         c->error = STRESS_TEST_SBE_E_DST_TOO_SMALL;
         return false;
     }
-    if (len > 0) memcpy(dst, c->buffer + p + 2, (size_t)len);
+    stress_test_sbe_copy(dst, c->buffer + p + 2, len);
     *c->position_ptr = p + 2 + len;
     if (length_out != NULL) *length_out = len;
     return true;
@@ -2646,7 +2677,7 @@ static inline bool stress_test_Everything_legs_fills_allocs_put_note(stress_test
         return false;
     }
     stress_test_sbe_store_u16(c->buffer + p + 0, (uint16_t)length);
-    if (length > 0) memcpy(c->buffer + p + 2, src, (size_t)length);
+    stress_test_sbe_copy(c->buffer + p + 2, src, length);
     *c->position_ptr = p + 2 + length;
     return true;
 }
@@ -2745,7 +2776,7 @@ static inline bool stress_test_Everything_legs_fills_get_fillText(stress_test_Ev
         c->error = STRESS_TEST_SBE_E_DST_TOO_SMALL;
         return false;
     }
-    if (len > 0) memcpy(dst, c->buffer + p + 2, (size_t)len);
+    stress_test_sbe_copy(dst, c->buffer + p + 2, len);
     *c->position_ptr = p + 2 + len;
     if (length_out != NULL) *length_out = len;
     return true;
@@ -2768,7 +2799,7 @@ static inline bool stress_test_Everything_legs_fills_put_fillText(stress_test_Ev
         return false;
     }
     stress_test_sbe_store_u16(c->buffer + p + 0, (uint16_t)length);
-    if (length > 0) memcpy(c->buffer + p + 2, src, (size_t)length);
+    stress_test_sbe_copy(c->buffer + p + 2, src, length);
     *c->position_ptr = p + 2 + length;
     return true;
 }
@@ -2867,7 +2898,7 @@ static inline bool stress_test_Everything_legs_get_legText(stress_test_Everythin
         c->error = STRESS_TEST_SBE_E_DST_TOO_SMALL;
         return false;
     }
-    if (len > 0) memcpy(dst, c->buffer + p + 2, (size_t)len);
+    stress_test_sbe_copy(dst, c->buffer + p + 2, len);
     *c->position_ptr = p + 2 + len;
     if (length_out != NULL) *length_out = len;
     return true;
@@ -2890,7 +2921,7 @@ static inline bool stress_test_Everything_legs_put_legText(stress_test_Everythin
         return false;
     }
     stress_test_sbe_store_u16(c->buffer + p + 0, (uint16_t)length);
-    if (length > 0) memcpy(c->buffer + p + 2, src, (size_t)length);
+    stress_test_sbe_copy(c->buffer + p + 2, src, length);
     *c->position_ptr = p + 2 + length;
     return true;
 }
@@ -2984,7 +3015,7 @@ static inline bool stress_test_Everything_legs_get_legBlob(stress_test_Everythin
         c->error = STRESS_TEST_SBE_E_DST_TOO_SMALL;
         return false;
     }
-    if (len > 0) memcpy(dst, c->buffer + p + 4, (size_t)len);
+    stress_test_sbe_copy(dst, c->buffer + p + 4, len);
     *c->position_ptr = p + 4 + len;
     if (length_out != NULL) *length_out = len;
     return true;
@@ -3007,7 +3038,7 @@ static inline bool stress_test_Everything_legs_put_legBlob(stress_test_Everythin
         return false;
     }
     stress_test_sbe_store_u32(c->buffer + p + 0, (uint32_t)length);
-    if (length > 0) memcpy(c->buffer + p + 4, src, (size_t)length);
+    stress_test_sbe_copy(c->buffer + p + 4, src, length);
     *c->position_ptr = p + 4 + length;
     return true;
 }
@@ -3061,6 +3092,7 @@ static inline void stress_test_Everything_later_sbe_init(stress_test_Everything_
     g->position_ptr = &c->position;
     g->offset = 0;
     g->acting_block_length = 0;
+    g->all_present = false;
     g->acting_version = c->acting_version;
     g->block_length = 0;
     g->count = 0;
@@ -3105,7 +3137,7 @@ static inline bool stress_test_Everything_later_set_count(stress_test_Everything
         g->error = c->error = STRESS_TEST_SBE_E_SHORT_BUFFER;
         return false;
     }
-    memset(g->buffer + p, 0, 4);
+    stress_test_sbe_zero(g->buffer + p, 4);
     stress_test_sbe_store_u16(g->buffer + p + 0, (uint16_t)8);
     stress_test_sbe_store_u16(g->buffer + p + 2, (uint16_t)count);
     *g->position_ptr = p + 4;
@@ -3134,12 +3166,14 @@ static inline bool stress_test_Everything_later_next(stress_test_Everything_late
     uint64_t p = *g->position_ptr;
     if (!stress_test_sbe_fits(p, g->block_length, g->buffer_length)) {
         g->acting_block_length = 0;
+        g->all_present = false;
         g->error = STRESS_TEST_SBE_E_SHORT_BUFFER;
         return false;
     }
-    if (g->encoding && g->block_length > 0) memset(g->buffer + p, 0, (size_t)g->block_length);
+    if (g->encoding) stress_test_sbe_zero(g->buffer + p, g->block_length);
     g->offset = p;
     g->acting_block_length = g->block_length;
+    g->all_present = g->block_length >= UINT64_C(8);
     *g->position_ptr = p + g->block_length;
     g->index++;
     return true;
@@ -3169,7 +3203,7 @@ static inline uint64_t stress_test_Everything_later_v_encoding_length(void)
 
 static inline bool stress_test_Everything_later_v_in_acting_version(const stress_test_Everything_later *c)
 {
-    return c->acting_block_length >= UINT64_C(8);
+    return c->all_present || (c->acting_block_length >= UINT64_C(8));
 }
 
 static inline int64_t stress_test_Everything_later_v_null_value(void)
@@ -3292,7 +3326,7 @@ static inline bool stress_test_Everything_get_text(stress_test_Everything *c, vo
         c->error = STRESS_TEST_SBE_E_DST_TOO_SMALL;
         return false;
     }
-    if (len > 0) memcpy(dst, c->buffer + p + 2, (size_t)len);
+    stress_test_sbe_copy(dst, c->buffer + p + 2, len);
     c->position = p + 2 + len;
     if (length_out != NULL) *length_out = len;
     return true;
@@ -3315,7 +3349,7 @@ static inline bool stress_test_Everything_put_text(stress_test_Everything *c, co
         return false;
     }
     stress_test_sbe_store_u16(c->buffer + p + 0, (uint16_t)length);
-    if (length > 0) memcpy(c->buffer + p + 2, src, (size_t)length);
+    stress_test_sbe_copy(c->buffer + p + 2, src, length);
     c->position = p + 2 + length;
     return true;
 }
@@ -3409,7 +3443,7 @@ static inline bool stress_test_Everything_get_raw(stress_test_Everything *c, voi
         c->error = STRESS_TEST_SBE_E_DST_TOO_SMALL;
         return false;
     }
-    if (len > 0) memcpy(dst, c->buffer + p + 4, (size_t)len);
+    stress_test_sbe_copy(dst, c->buffer + p + 4, len);
     c->position = p + 4 + len;
     if (length_out != NULL) *length_out = len;
     return true;
@@ -3432,7 +3466,7 @@ static inline bool stress_test_Everything_put_raw(stress_test_Everything *c, con
         return false;
     }
     stress_test_sbe_store_u32(c->buffer + p + 0, (uint32_t)length);
-    if (length > 0) memcpy(c->buffer + p + 4, src, (size_t)length);
+    stress_test_sbe_copy(c->buffer + p + 4, src, length);
     c->position = p + 4 + length;
     return true;
 }
@@ -3531,7 +3565,7 @@ static inline bool stress_test_Everything_get_lateText(stress_test_Everything *c
         c->error = STRESS_TEST_SBE_E_DST_TOO_SMALL;
         return false;
     }
-    if (len > 0) memcpy(dst, c->buffer + p + 2, (size_t)len);
+    stress_test_sbe_copy(dst, c->buffer + p + 2, len);
     c->position = p + 2 + len;
     if (length_out != NULL) *length_out = len;
     return true;
@@ -3554,7 +3588,7 @@ static inline bool stress_test_Everything_put_lateText(stress_test_Everything *c
         return false;
     }
     stress_test_sbe_store_u16(c->buffer + p + 0, (uint16_t)length);
-    if (length > 0) memcpy(c->buffer + p + 2, src, (size_t)length);
+    stress_test_sbe_copy(c->buffer + p + 2, src, length);
     c->position = p + 2 + length;
     return true;
 }

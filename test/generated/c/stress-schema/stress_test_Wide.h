@@ -20,9 +20,11 @@ static inline uint16_t stress_test_Wide_code(stress_test_Wide value)
 static inline bool stress_test_Wide_from_code(uint16_t code, stress_test_Wide *out)
 {
     switch (code) {
-        case 1000: *out = stress_test_Wide_class; return true;
-        case 65000: *out = stress_test_Wide_default_; return true;
-        case 65535: *out = stress_test_Wide_NULL_VALUE; return true;
+        case 1000:
+        case 65000:
+        case 65535:
+            *out = (stress_test_Wide)code;
+            return true;
         default: return false;
     }
 }
