@@ -1,7 +1,8 @@
 /**
  * Hand-written runtime for the generated SBE codecs (codegen/targets/ts). Generated code imports
- * only this module; everything here is small, allocation-free on the success path, and
- * independent of any schema.
+ * only this module; everything here is small, allocation-free on the success path (but for one
+ * DataView per caller array that copies go through, made once), and independent of any schema.
+ * Performance notes on the shapes chosen here: codegen/README-ts.md.
  *
  * Conventions shared with the generated flyweights:
  * - Buffers are `Uint8Array`s owned by the caller. A flyweight keeps one `DataView` per wrapped
@@ -14,8 +15,9 @@
  *   `NaN`, and the `…AsNumber` setters throw {@link SbeValueError} for anything that is not a safe
  *   integer of the field's signedness.
  *
- * Thread ownership: nothing here holds state except the shared TextDecoder, which is stateless
- * between calls; flyweights are owned by the caller's thread and are not thread-safe.
+ * Thread ownership: the module state (the shared TextDecoder, the 64-bit readers' result slot, the
+ * cache of DataViews over caller arrays) is only used within one call; flyweights are owned by the
+ * caller's thread and are not thread-safe.
  */
 
 /** Error codes of the codec edge API (the `GatewayError{code}` convention of the architecture). */
@@ -62,6 +64,14 @@ export interface SbeLimitOwner {
   limit: number;
 }
 
+/**
+ * The position a message flyweight and its group flyweights share: just past what has been read or
+ * written. One class for every message, so group code reads and writes it as a plain field.
+ */
+export class SbeCursor implements SbeLimitOwner {
+  limit = 0;
+}
+
 /** Character sets the generated code supports (from the schema's characterEncoding). */
 export type SbeCharset = 'US-ASCII' | 'ISO-8859-1' | 'UTF-8';
 
@@ -92,40 +102,107 @@ export function checkIndex(index: number, length: number, what: string): void {
 // ---------------------------------------------------------------- 64-bit integers
 
 const TWO_32 = 4294967296;
+/** 2^53 − 1 (Number.MAX_SAFE_INTEGER). */
+const MAX_SAFE = 9007199254740991;
 
-/** uint64 as a number: exact up to 2^53−1, NaN above. Allocates nothing. */
-export function getUint64AsNumber(view: DataView, offset: number, littleEndian: boolean): number {
-  const lo = view.getUint32(littleEndian ? offset : offset + 4, littleEndian);
-  const hi = view.getUint32(littleEndian ? offset + 4 : offset, littleEndian);
-  return hi <= 0x1fffff ? hi * TWO_32 + lo : NaN;
+// The …AsNumber readers. A double returned from a call that V8 does not inline is boxed (a heap
+// allocation). V8 always inlines a function of at most 27 bytes of bytecode, and inlines larger ones
+// only while a per-caller budget lasts, which a decoder reading fifty fields soon exhausts. So each
+// reader is tiny and hands the work to a worker that leaves its result in NUMBER_SLOT: whether or
+// not the worker is inlined, nothing is allocated. One reader per byte order, with `littleEndian`
+// as a literal: straight-line code.
+//
+// hi·2^32 + lo is exact below 2^53 in magnitude and rounds to at least 2^53 above, so one range
+// test decides. `Number.NaN`, not `NaN`: V8 has no feedback for the global `NaN` in a branch that
+// never ran, and merging that unknown value with the computed double makes optimised code box it.
+
+/** Where the 64-bit workers leave their result (a Float64Array element holds a double unboxed). */
+const NUMBER_SLOT = new Float64Array(1);
+
+/** int64 (little-endian) at `at` as a number: exact within ±(2^53−1), NaN outside. */
+export function int64LE(view: DataView, at: number): number {
+  decodeInt64LE(view, at);
+  return NUMBER_SLOT[0]!;
 }
 
-/** int64 as a number: exact within ±(2^53−1), NaN outside. Allocates nothing. */
-export function getInt64AsNumber(view: DataView, offset: number, littleEndian: boolean): number {
-  const lo = view.getUint32(littleEndian ? offset : offset + 4, littleEndian);
-  const hi = view.getInt32(littleEndian ? offset + 4 : offset, littleEndian);
-  if (hi > 0x1fffff || hi < -0x200000 || (hi === -0x200000 && lo === 0)) return NaN;
-  return hi * TWO_32 + lo;
+/** int64 (big-endian) at `at` as a number: exact within ±(2^53−1), NaN outside. */
+export function int64BE(view: DataView, at: number): number {
+  decodeInt64BE(view, at);
+  return NUMBER_SLOT[0]!;
 }
 
-/** Write a safe, non-negative integer as uint64; throws {@link SbeValueError} otherwise. */
-export function setUint64FromNumber(view: DataView, offset: number, value: number, littleEndian: boolean): void {
-  if (!(Number.isSafeInteger(value) && value >= 0)) {
-    throw new SbeValueError(`${value} is not an exact uint64 number (0..2^53-1); use the bigint setter`);
-  }
+/** uint64 (little-endian) at `at` as a number: exact up to 2^53−1, NaN above. */
+export function uint64LE(view: DataView, at: number): number {
+  decodeUint64LE(view, at);
+  return NUMBER_SLOT[0]!;
+}
+
+/** uint64 (big-endian) at `at` as a number: exact up to 2^53−1, NaN above. */
+export function uint64BE(view: DataView, at: number): number {
+  decodeUint64BE(view, at);
+  return NUMBER_SLOT[0]!;
+}
+
+function decodeInt64LE(view: DataView, at: number): void {
+  const x = view.getInt32(at + 4, true) * TWO_32 + view.getUint32(at, true);
+  NUMBER_SLOT[0] = x >= -MAX_SAFE && x <= MAX_SAFE ? x : Number.NaN;
+}
+
+function decodeInt64BE(view: DataView, at: number): void {
+  const x = view.getInt32(at) * TWO_32 + view.getUint32(at + 4);
+  NUMBER_SLOT[0] = x >= -MAX_SAFE && x <= MAX_SAFE ? x : Number.NaN;
+}
+
+function decodeUint64LE(view: DataView, at: number): void {
+  const hi = view.getUint32(at + 4, true);
+  NUMBER_SLOT[0] = hi <= 0x1fffff ? hi * TWO_32 + view.getUint32(at, true) : Number.NaN;
+}
+
+function decodeUint64BE(view: DataView, at: number): void {
+  const hi = view.getUint32(at);
+  NUMBER_SLOT[0] = hi <= 0x1fffff ? hi * TWO_32 + view.getUint32(at + 4) : Number.NaN;
+}
+
+// Number setters of 64-bit fields, one per byte order (no branch on the byte order).
+
+/** Write a safe, non-negative integer as a little-endian uint64; throws {@link SbeValueError} otherwise. */
+export function writeUint64LE(view: DataView, at: number, value: number): void {
+  if (!(Number.isSafeInteger(value) && value >= 0)) throw notUint64(value);
   const hi = Math.floor(value / TWO_32);
-  view.setUint32(littleEndian ? offset : offset + 4, value - hi * TWO_32, littleEndian);
-  view.setUint32(littleEndian ? offset + 4 : offset, hi, littleEndian);
+  view.setUint32(at, value - hi * TWO_32, true);
+  view.setUint32(at + 4, hi, true);
 }
 
-/** Write a safe integer as int64; throws {@link SbeValueError} otherwise. */
-export function setInt64FromNumber(view: DataView, offset: number, value: number, littleEndian: boolean): void {
-  if (!Number.isSafeInteger(value)) {
-    throw new SbeValueError(`${value} is not an exact int64 number (±(2^53-1)); use the bigint setter`);
-  }
+/** Write a safe, non-negative integer as a big-endian uint64; throws {@link SbeValueError} otherwise. */
+export function writeUint64BE(view: DataView, at: number, value: number): void {
+  if (!(Number.isSafeInteger(value) && value >= 0)) throw notUint64(value);
   const hi = Math.floor(value / TWO_32);
-  view.setUint32(littleEndian ? offset : offset + 4, value - hi * TWO_32, littleEndian);
-  view.setInt32(littleEndian ? offset + 4 : offset, hi, littleEndian);
+  view.setUint32(at, hi);
+  view.setUint32(at + 4, value - hi * TWO_32);
+}
+
+/** Write a safe integer as a little-endian int64; throws {@link SbeValueError} otherwise. */
+export function writeInt64LE(view: DataView, at: number, value: number): void {
+  if (!Number.isSafeInteger(value)) throw notInt64(value);
+  const hi = Math.floor(value / TWO_32);
+  view.setUint32(at, value - hi * TWO_32, true);
+  view.setInt32(at + 4, hi, true);
+}
+
+/** Write a safe integer as a big-endian int64; throws {@link SbeValueError} otherwise. */
+export function writeInt64BE(view: DataView, at: number, value: number): void {
+  if (!Number.isSafeInteger(value)) throw notInt64(value);
+  const hi = Math.floor(value / TWO_32);
+  view.setInt32(at, hi);
+  view.setUint32(at + 4, value - hi * TWO_32);
+}
+
+function notUint64(value: number): SbeValueError {
+  return new SbeValueError(`${value} is not an exact uint64 number (0..2^53-1); use the bigint setter`);
+}
+
+function notInt64(value: number): SbeValueError {
+  return new SbeValueError(`${value} is not an exact int64 number (±(2^53-1)); use the bigint setter`);
 }
 
 const UINT64_MAX = 0xffffffffffffffffn;
@@ -144,26 +221,119 @@ export function setInt64(view: DataView, offset: number, value: bigint, littleEn
   view.setBigInt64(offset, value, littleEndian);
 }
 
-/** True when the 8 bytes at `offset` hold the 64-bit pattern hi:lo (two uint32 halves). Allocates nothing. */
-export function equals64(view: DataView, offset: number, littleEndian: boolean, hi: number, lo: number): boolean {
-  return (
-    view.getUint32(littleEndian ? offset : offset + 4, littleEndian) === lo &&
-    view.getUint32(littleEndian ? offset + 4 : offset, littleEndian) === hi
-  );
-}
-
 // ---------------------------------------------------------------- bytes and text
 
-/** Copy `length` bytes; both ranges are bounds-checked. Allocates nothing for copies up to 64 bytes. */
-export function copyBytes(src: Uint8Array, srcOffset: number, dst: Uint8Array, dstOffset: number, length: number): void {
-  checkBounds(src, srcOffset, length, 'source');
-  checkBounds(dst, dstOffset, length, 'destination');
-  if (length <= 64) {
-    for (let i = 0; i < length; i++) dst[dstOffset + i] = src[srcOffset + i]!;
-  } else if (src === dst) {
-    dst.copyWithin(dstOffset, srcOffset, srcOffset + length);
+// Copies and zeroing go four bytes at a time up to WORD_LOOP_MAX bytes; longer ranges use the native
+// TypedArray#set / #fill, whose call costs more than a short loop. Copying out to a caller's array
+// word by word needs a DataView over it: the last one used is kept at hand, and every one made is
+// remembered (weakly) per array, so an array costs one DataView the first time and nothing after.
+// Copies in read the caller's bytes directly (sources tend to differ from call to call).
+const WORD_LOOP_MAX = 64;
+let lastArray: Uint8Array = EMPTY_BUFFER;
+let lastArrayView: DataView = EMPTY_VIEW;
+const ARRAY_VIEWS = new WeakMap<Uint8Array, DataView>();
+
+function viewOfCallerArray(array: Uint8Array): DataView {
+  if (array === lastArray) return lastArrayView;
+  let view = ARRAY_VIEWS.get(array);
+  if (view === undefined) ARRAY_VIEWS.set(array, (view = viewOf(array)));
+  lastArray = array;
+  lastArrayView = view;
+  return view;
+}
+
+/** Copy `length` (4 or more) bytes word by word; the last word ends exactly at `length` (it may overlap the one before). */
+function copyWords(from: DataView, fromAt: number, to: DataView, toAt: number, length: number): void {
+  const last = length - 4;
+  for (let i = 0; ; i += 4) {
+    if (i > last) i = last;
+    to.setInt32(toAt + i, from.getInt32(fromAt + i, true), true);
+    if (i === last) return;
+  }
+}
+
+// The copy helpers check the caller's array; the range in the flyweight's view is one the generated
+// code has already checked (the fixed block at wrap/next, var data before the call), and the
+// DataView accessors would throw a RangeError anyway rather than touch memory outside it.
+function checkArray(array: Uint8Array, offset: number, length: number, what: string): void {
+  if (!(offset >= 0 && length >= 0 && offset + length <= array.length)) throw new SbeBoundsError(what, offset, length, array.length);
+}
+
+/**
+ * Copy the fixed array of `length` bytes at `at` in `view` to `dst` at `dstOffset` and return the
+ * number of bytes before the first NUL (`length` if there is none): the text length of a char
+ * array. One pass, four bytes at a time. Throws {@link SbeBoundsError} before copying anything if
+ * the bytes do not fit `dst`.
+ */
+export function copyOut(view: DataView, at: number, dst: Uint8Array, dstOffset: number, length: number): number {
+  checkArray(dst, dstOffset, length, 'destination');
+  let text = length;
+  if (length < 4) {
+    for (let i = length - 1; i >= 0; i--) {
+      const b = view.getUint8(at + i);
+      dst[dstOffset + i] = b;
+      if (b === 0) text = i;
+    }
+    return text;
+  }
+  const out = viewOfCallerArray(dst);
+  const last = length - 4;
+  for (let i = 0; ; i += 4) {
+    if (i > last) i = last;
+    const w = view.getInt32(at + i, true);
+    out.setInt32(dstOffset + i, w, true);
+    if (text === length) {
+      // Flags the zero bytes of w; the lowest flag is exact (the first NUL).
+      const z = (w - 0x01010101) & ~w & 0x80808080;
+      if (z !== 0) text = i + ((31 - Math.clz32(z & -z)) >> 3);
+    }
+    if (i === last) return text;
+  }
+}
+
+/** Copy `length` bytes at `at` in `view` to `dst` at `dstOffset`. {@link SbeBoundsError} (nothing copied) if they do not fit `dst`. */
+export function copyBytesOut(view: DataView, at: number, dst: Uint8Array, dstOffset: number, length: number): void {
+  checkArray(dst, dstOffset, length, 'destination');
+  if (length < 4) {
+    for (let i = 0; i < length; i++) dst[dstOffset + i] = view.getUint8(at + i);
+  } else if (length <= WORD_LOOP_MAX) {
+    copyWords(view, at, viewOfCallerArray(dst), dstOffset, length);
   } else {
-    dst.set(src.subarray(srcOffset, srcOffset + length), dstOffset);
+    dst.set(new Uint8Array(view.buffer, view.byteOffset + at, length), dstOffset);
+  }
+}
+
+/** Copy `length` bytes of `src` from `srcOffset` to `at` in `view`. {@link SbeBoundsError} (nothing copied) if `src` is too short. */
+export function copyBytesIn(src: Uint8Array, srcOffset: number, view: DataView, at: number, length: number): void {
+  checkArray(src, srcOffset, length, 'source');
+  if (length <= WORD_LOOP_MAX) {
+    // Sources vary from call to call (one array per value), so no DataView over them: bytes are
+    // read and written four at a time.
+    let i = 0;
+    for (; i + 4 <= length; i += 4) {
+      const o = srcOffset + i;
+      view.setInt32(at + i, src[o]! | (src[o + 1]! << 8) | (src[o + 2]! << 16) | (src[o + 3]! << 24), true);
+    }
+    for (; i < length; i++) view.setUint8(at + i, src[srcOffset + i]!);
+  } else {
+    new Uint8Array(view.buffer, view.byteOffset + at, length).set(src.subarray(srcOffset, srcOffset + length));
+  }
+}
+
+/**
+ * Zero `length` bytes at `at` (encoders zero every byte they own). Short ranges go four bytes at a
+ * time through `view`, which beats the call into TypedArray#fill; longer ones use fill.
+ */
+export function zero(buffer: Uint8Array, view: DataView, at: number, length: number): void {
+  if (length < 4 || length > WORD_LOOP_MAX) {
+    buffer.fill(0, at, at + length);
+    return;
+  }
+  const last = length - 4;
+  for (let i = 0; ; i += 4) {
+    if (i > last) i = last;
+    view.setInt32(at + i, 0, true);
+    if (i === last) return;
   }
 }
 
@@ -200,13 +370,6 @@ export function readCharArray(buffer: Uint8Array, offset: number, length: number
   let n = 0;
   while (n < length && buffer[offset + n] !== 0) n++;
   return readText(buffer, offset, n, charset);
-}
-
-/** Number of bytes before the first NUL of a fixed char array. */
-export function charArrayLength(buffer: Uint8Array, offset: number, length: number): number {
-  let n = 0;
-  while (n < length && buffer[offset + n] !== 0) n++;
-  return n;
 }
 
 /** UTF-8 length of a string; lone surrogates count as U+FFFD (3 bytes), like TextEncoder. */
@@ -291,3 +454,4 @@ export function writeCharArray(buffer: Uint8Array, offset: number, length: numbe
   const written = writeText(buffer, offset, value, charset);
   buffer.fill(0, offset + written, offset + length);
 }
+

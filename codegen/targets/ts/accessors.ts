@@ -138,7 +138,9 @@ function slotDoc(c: ClassCtx, s: Slot, what: string, extra: readonly string[] = 
 /** The acting-version guard line of a decoder accessor, or nothing. */
 function guard(c: ClassCtx, s: Slot, result: string): void {
   if (c.role === 'decoder' && s.sinceVersion > 0) {
-    c.p.line(`if (this.#actingVersion < ${s.sinceVersion}) return ${result};`);
+    // `Number.NaN`, not the global `NaN`: V8 has no feedback for a global read in a branch that never
+    // ran, and merging that unknown value with the read double makes optimised code box the double.
+    c.p.line(`if (this.#actingVersion < ${s.sinceVersion}) return ${result === 'NaN' ? 'Number.NaN' : result};`);
   }
 }
 
@@ -269,9 +271,12 @@ function emitIsNull(c: ClassCtx, s: Slot, t: EncodedType, prop: string, at: stri
     guard(c, s, 'true');
     const elemAt = indexed ? `${at} + index * ${PRIMITIVES[t.primitive].size}` : at;
     if (is64(t.primitive)) {
-      c.file.runtime.add('equals64');
+      // Compare the two uint32 halves with the null pattern: no bigint, no double.
       const h = halves64(t.nullValue);
-      p.line(`return equals64(this.#view, ${elemAt}, ${le}, ${h.hi}, ${h.lo});`);
+      const rt = c.file.runtime;
+      const loAt = le ? elemAt : `${elemAt} + 4`;
+      const hiAt = le ? `${elemAt} + 4` : elemAt;
+      p.line(`return ${readExpr('uint32', loAt, le)} === ${h.lo} && ${readExpr('uint32', hiAt, le)} === ${h.hi};`);
     } else if (PRIMITIVES[t.primitive].float && t.nullValue === 'NaN') {
       p.line(`return Number.isNaN(${readExpr(t.primitive, elemAt, le)});`);
     } else {
@@ -369,7 +374,6 @@ function emitArray(c: ClassCtx, s: Slot, t: EncodedType): void {
   }
 
   if (isBytes) {
-    rt.add('copyBytes');
     if (c.role === 'decoder') {
       c.members.add(`get${cap}`, `copy-out of ${s.name}`);
       doc(p, [
@@ -378,17 +382,21 @@ function emitArray(c: ClassCtx, s: Slot, t: EncodedType): void {
       ]);
       p.block(`get${cap}(dst: Uint8Array, dstOffset: number): number {`, () => {
         guard(c, s, '0');
-        p.line(`copyBytes(this.#buffer, ${at}, dst, dstOffset, ${n});`);
         if (isChar) {
-          rt.add('charArrayLength');
-          p.line(`return charArrayLength(this.#buffer, ${at}, ${n});`);
-        } else p.line(`return ${n};`);
+          rt.add('copyOut');
+          p.line(`return copyOut(this.#view, ${at}, dst, dstOffset, ${n});`);
+        } else {
+          rt.add('copyBytesOut');
+          p.line(`copyBytesOut(this.#view, ${at}, dst, dstOffset, ${n});`);
+          p.line(`return ${n};`);
+        }
       });
     } else {
       c.members.add(`put${cap}`, `copy-in of ${s.name}`);
       doc(p, [`Copy ${n} bytes from \`src\` at \`srcOffset\` into \`${s.name}\` (SbeBoundsError if \`src\` is too short).`]);
       p.block(`put${cap}(src: Uint8Array, srcOffset: number): this {`, () => {
-        p.line(`copyBytes(src, srcOffset, this.#buffer, ${at}, ${n});`);
+        rt.add('copyBytesIn');
+        p.line(`copyBytesIn(src, srcOffset, this.#view, ${at}, ${n});`);
         p.line('return this;');
       });
     }

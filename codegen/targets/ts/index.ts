@@ -35,6 +35,7 @@ const RUNTIME_NAMES = new Set([
   'SbeValueError',
   'SbeStateError',
   'SbeLimitOwner',
+  'SbeCursor',
   'SbeCharset',
   'SbeErrorCode',
   'EMPTY_BUFFER',

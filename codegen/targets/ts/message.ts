@@ -27,7 +27,7 @@ interface LimitAccess {
   set: (value: string) => string;
 }
 
-const MESSAGE_LIMIT: LimitAccess = { get: 'this.#limit', set: (v) => `this.#limit = ${v};` };
+const MESSAGE_LIMIT: LimitAccess = { get: 'this.#cursor.limit', set: (v) => `this.#cursor.limit = ${v};` };
 const GROUP_LIMIT: LimitAccess = { get: 'this.#parent.limit', set: (v) => `this.#parent.limit = ${v};` };
 
 /** True when a composite's members do not cover every byte (explicit offsets left gaps). */
@@ -35,6 +35,25 @@ export function hasGaps(t: CompositeType): boolean {
   let covered = 0;
   for (const m of t.members) if (m.offset >= 0) covered += m.type.size;
   return covered < t.size;
+}
+
+/**
+ * Expression for the bytes a decoder must be able to read from the start of a block: at least
+ * `length` (the block length the sender announced) and at least the extent of every field present
+ * in the acting version `version`. Checking that once at wrap/next keeps every fixed-field read
+ * inside the buffer even when a malformed header announces a block shorter than its own fields.
+ */
+function coverageExpr(b: Block, length: string, version: string): string {
+  const fields = b.fields.filter((f) => f.presence !== 'constant');
+  const need = (v: number): number => Math.max(0, ...fields.filter((f) => f.sinceVersion <= v).map((f) => f.offset + f.type.size));
+  const levels = [...new Set(fields.map((f) => f.sinceVersion))].sort((x, y) => y - x);
+  let expr = String(levels.length > 0 && levels[levels.length - 1] === 0 ? need(0) : 0);
+  for (let i = levels.length - 1; i >= 0; i--) {
+    const v = levels[i]!;
+    if (v === 0 || need(v) === Number(expr)) continue;
+    expr = `${version} >= ${v} ? ${need(v)} : ${expr}`;
+  }
+  return expr === '0' ? length : `Math.max(${length}, ${expr})`;
 }
 
 function groupClass(path: readonly string[], g: GroupDef, role: 'decoder' | 'encoder'): string {
@@ -82,9 +101,12 @@ function emitMessageClass(fb: FileBuilder, m: MessageDef, role: 'decoder' | 'enc
   emitBlockStatics(c, m);
 
   const p = c.p;
-  const state = ['#buffer: Uint8Array = EMPTY_BUFFER;', '#view: DataView = EMPTY_VIEW;', '#offset = 0;', '#limit = 0;'];
+  // The limit lives in a cursor shared with the group flyweights: a plain field of one class, read
+  // and written without a call whatever the message.
+  fb.runtime.add('SbeCursor');
+  const state = ['#buffer: Uint8Array = EMPTY_BUFFER;', '#view: DataView = EMPTY_VIEW;', '#offset = 0;', 'readonly #cursor = new SbeCursor();'];
   if (dec) state.push('#actingBlockLength = 0;', '#actingVersion = 0;');
-  for (const g of m.groups) state.push(`readonly #${tsProperty(g.name)}_ = new ${groupClass([m.name], g, role)}(this);`);
+  for (const g of m.groups) state.push(`readonly #${tsProperty(g.name)}_ = new ${groupClass([m.name], g, role)}(this.#cursor);`);
 
   if (dec) {
     doc(p, [
@@ -92,12 +114,12 @@ function emitMessageClass(fb: FileBuilder, m: MessageDef, role: 'decoder' | 'enc
       'Throws SbeBoundsError if the block does not fit. Re-wrapping the same buffer allocates nothing.',
     ]);
     p.block('wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {', () => {
-      p.line(`checkBounds(buffer, offset, actingBlockLength, '${m.name} block');`);
+      p.line(`checkBounds(buffer, offset, ${coverageExpr(m, 'actingBlockLength', 'actingVersion')}, '${m.name} block');`);
       cacheView(c);
       p.line('this.#offset = offset;');
       p.line('this.#actingBlockLength = actingBlockLength;');
       p.line('this.#actingVersion = actingVersion;');
-      p.line('this.#limit = offset + actingBlockLength;');
+      p.line('this.#cursor.limit = offset + actingBlockLength;');
       p.line('return this;');
     });
     fb.runtime.add('SbeStateError');
@@ -128,8 +150,11 @@ function emitMessageClass(fb: FileBuilder, m: MessageDef, role: 'decoder' | 'enc
       p.line(`checkBounds(buffer, offset, ${m.blockLength}, '${m.name} block');`);
       cacheView(c);
       p.line('this.#offset = offset;');
-      if (m.blockLength > 0) p.line(`buffer.fill(0, offset, offset + ${m.blockLength});`);
-      p.line(`this.#limit = offset + ${m.blockLength};`);
+      if (m.blockLength > 0) {
+        fb.runtime.add('zero');
+        p.line(`zero(buffer, this.#view, offset, ${m.blockLength});`);
+      }
+      p.line(`this.#cursor.limit = offset + ${m.blockLength};`);
       p.line('return this;');
     });
     const h = schema.headerMembers;
@@ -155,15 +180,15 @@ function emitMessageClass(fb: FileBuilder, m: MessageDef, role: 'decoder' | 'enc
       ? 'Position just past what has been read: groups and var data are read from here, in schema order.'
       : 'Position just past what has been written: groups and var data are appended here, in schema order.',
   ]);
-  p.block('get limit(): number {', () => p.line('return this.#limit;'));
+  p.block('get limit(): number {', () => p.line('return this.#cursor.limit;'));
   p.line();
-  p.block('set limit(value: number) {', () => p.line('this.#limit = value;'));
+  p.block('set limit(value: number) {', () => p.line('this.#cursor.limit = value;'));
   doc(p, [
     dec
       ? 'Bytes of the body read so far (block + groups + var data); the whole body once everything was read or `skip()` ran. Excludes the header.'
       : 'Bytes of the body written so far (block + groups + var data). Excludes the header.',
   ]);
-  p.block('encodedLength(): number {', () => p.line('return this.#limit - this.#offset;'));
+  p.block('encodedLength(): number {', () => p.line('return this.#cursor.limit - this.#offset;'));
   if (dec) {
     doc(p, ['Block length the message was written with (from the header).']);
     p.block('actingBlockLength(): number {', () => p.line('return this.#actingBlockLength;'));
@@ -339,7 +364,7 @@ function emitData(c: ClassCtx, d: DataDef, limit: LimitAccess): void {
       });
     }
     c.members.add(`get${cap}`, `copy-out of ${d.name}`);
-    rt.add('copyBytes');
+    rt.add('copyBytesOut');
     doc(p, [
       `Copy up to \`length\` bytes of \`${d.name}\` into \`dst\` at \`dstOffset\` and move the limit past the whole value. Returns the bytes copied. SbeBoundsError (limit unchanged) if they do not fit \`dst\`.`,
     ]);
@@ -351,7 +376,7 @@ function emitData(c: ClassCtx, d: DataDef, limit: LimitAccess): void {
       p.line(`const start = at + ${hdr};`);
       p.line(`checkBounds(this.#buffer, start, dataLength, '${what}');`);
       p.line('const n = Math.min(length, dataLength);');
-      p.line('copyBytes(this.#buffer, start, dst, dstOffset, n);');
+      p.line('copyBytesOut(this.#view, start, dst, dstOffset, n);');
       p.line(limit.set('start + dataLength'));
       p.line('return n;');
     });
@@ -367,7 +392,10 @@ function emitData(c: ClassCtx, d: DataDef, limit: LimitAccess): void {
     rt.add('SbeValueError');
     const gapFill = d.lengthOffset > 0 || hdr > d.lengthOffset + PRIMITIVES[d.lengthPrimitive].size;
     const writeHeader = (): void => {
-      if (gapFill) p.line(`this.#buffer.fill(0, at, at + ${hdr});`);
+      if (gapFill) {
+        rt.add('zero');
+        p.line(`zero(this.#buffer, this.#view, at, ${hdr});`);
+      }
       p.line(writeNumberStmt(d.lengthPrimitive, plus('at', d.lengthOffset), 'length', c.file.le, rt));
     };
     c.members.add(prop, `setter of ${d.name}`);
@@ -392,7 +420,7 @@ function emitData(c: ClassCtx, d: DataDef, limit: LimitAccess): void {
       p.block(`${prop}(value: Uint8Array): this {`, () => p.line(`return this.put${cap}(value, 0, value.length);`));
     }
     c.members.add(`put${cap}`, `copy-in of ${d.name}`);
-    rt.add('copyBytes');
+    rt.add('copyBytesIn');
     doc(p, [`Append \`length\` bytes of \`src\` from \`srcOffset\` as \`${d.name}\`.`]);
     p.block(`put${cap}(src: Uint8Array, srcOffset: number, length: number): this {`, () => {
       p.block(`if (!(length >= 0 && length <= ${max})) {`, () => {
@@ -400,7 +428,7 @@ function emitData(c: ClassCtx, d: DataDef, limit: LimitAccess): void {
       });
       p.line(`const at = ${limit.get};`);
       p.line(`checkBounds(this.#buffer, at, ${hdr} + length, '${what}');`);
-      p.line(`copyBytes(src, srcOffset, this.#buffer, at + ${hdr}, length);`);
+      p.line(`copyBytesIn(src, srcOffset, this.#view, at + ${hdr}, length);`);
       writeHeader();
       p.line(limit.set(`at + ${hdr} + length`));
       p.line('return this;');
@@ -487,7 +515,7 @@ function emitGroupClass(fb: FileBuilder, path: readonly string[], g: GroupDef, r
         p.line(`throw new SbeStateError(\`${owner}: next() past the count \${this.#count}\`);`);
       });
       p.line('const at = this.#parent.limit;');
-      p.line(`checkBounds(this.#buffer, at, this.#blockLength, '${owner} entry');`);
+      p.line(`checkBounds(this.#buffer, at, ${coverageExpr(g, 'this.#blockLength', 'this.#actingVersion')}, '${owner} entry');`);
       p.line('this.#offset = at;');
       p.line('this.#parent.limit = at + this.#blockLength;');
       p.line('this.#index++;');
@@ -510,7 +538,10 @@ function emitGroupClass(fb: FileBuilder, path: readonly string[], g: GroupDef, r
       cacheView(c);
       p.line('const at = this.#parent.limit;');
       p.line(`checkBounds(buffer, at, ${hdr}, '${owner} group header');`);
-      if (hasGaps(g.dimension)) p.line(`buffer.fill(0, at, at + ${hdr});`);
+      if (hasGaps(g.dimension)) {
+        rt.add('zero');
+        p.line(`zero(buffer, this.#view, at, ${hdr});`);
+      }
       p.line(writeNumberStmt(blPrim, plus('at', bl.offset), String(g.blockLength), le, rt));
       p.line(writeNumberStmt(ngPrim, plus('at', ng.offset), 'count', le, rt));
       p.line(`this.#parent.limit = at + ${hdr};`);
@@ -531,7 +562,10 @@ function emitGroupClass(fb: FileBuilder, path: readonly string[], g: GroupDef, r
       });
       p.line('const at = this.#parent.limit;');
       p.line(`checkBounds(this.#buffer, at, ${g.blockLength}, '${owner} entry');`);
-      if (g.blockLength > 0) p.line(`this.#buffer.fill(0, at, at + ${g.blockLength});`);
+      if (g.blockLength > 0) {
+        rt.add('zero');
+        p.line(`zero(this.#buffer, this.#view, at, ${g.blockLength});`);
+      }
       p.line('this.#offset = at;');
       p.line(`this.#parent.limit = at + ${g.blockLength};`);
       p.line('this.#index++;');

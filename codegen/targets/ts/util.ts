@@ -52,13 +52,23 @@ export function numberLiteral(p: Primitive, text: string): string {
   return v >= -(2n ** 53n - 1n) && v <= 2n ** 53n - 1n ? v.toString() : 'NaN';
 }
 
-/** The two uint32 halves of a 64-bit literal (two's complement), for the equals64 runtime helper. */
+/** The two uint32 halves of a 64-bit literal (two's complement), for the null tests of 64-bit values. */
 export function halves64(text: string): { hi: string; lo: string } {
   const u = BigInt.asUintN(64, BigInt(text));
   return { hi: `0x${(u >> 32n).toString(16)}`, lo: `0x${(u & 0xffffffffn).toString(16)}` };
 }
 
-/** Expression reading primitive `p` at byte offset expression `at`. */
+/** The byte-order argument of a DataView call: `, true` for little-endian, nothing for big-endian. */
+function order(le: boolean): string {
+  return le ? ', true' : '';
+}
+
+/**
+ * Expression reading primitive `p` at byte offset expression `at`: single bytes index the buffer,
+ * the rest is one DataView call with the byte order as a literal. Accessors stay leaf functions
+ * (they call nothing V8 could inline into them), so their size as an inlining candidate never
+ * depends on what V8 compiled before.
+ */
 export function readExpr(p: Primitive, at: string, le: boolean): string {
   switch (p) {
     case 'char':
@@ -67,33 +77,33 @@ export function readExpr(p: Primitive, at: string, le: boolean): string {
     case 'int8':
       return `this.#view.getInt8(${at})`;
     case 'int16':
-      return `this.#view.getInt16(${at}, ${le})`;
+      return `this.#view.getInt16(${at}${order(le)})`;
     case 'uint16':
-      return `this.#view.getUint16(${at}, ${le})`;
+      return `this.#view.getUint16(${at}${order(le)})`;
     case 'int32':
-      return `this.#view.getInt32(${at}, ${le})`;
+      return `this.#view.getInt32(${at}${order(le)})`;
     case 'uint32':
-      return `this.#view.getUint32(${at}, ${le})`;
+      return `this.#view.getUint32(${at}${order(le)})`;
     case 'int64':
-      return `this.#view.getBigInt64(${at}, ${le})`;
+      return `this.#view.getBigInt64(${at}${order(le)})`;
     case 'uint64':
-      return `this.#view.getBigUint64(${at}, ${le})`;
+      return `this.#view.getBigUint64(${at}${order(le)})`;
     case 'float':
-      return `this.#view.getFloat32(${at}, ${le})`;
+      return `this.#view.getFloat32(${at}${order(le)})`;
     case 'double':
-      return `this.#view.getFloat64(${at}, ${le})`;
+      return `this.#view.getFloat64(${at}${order(le)})`;
   }
 }
 
-/** Expression reading an unsigned/any integer primitive as a number (64-bit via the exact-or-NaN helper). */
+/**
+ * Expression reading an integer primitive as a number; 64-bit through the runtime's exact-or-NaN
+ * reader for the schema's byte order (`int64LE`, `uint64BE`, …).
+ */
 export function readNumberExpr(p: Primitive, at: string, le: boolean, rt: Set<string>): string {
-  if (p === 'uint64') {
-    rt.add('getUint64AsNumber');
-    return `getUint64AsNumber(this.#view, ${at}, ${le})`;
-  }
-  if (p === 'int64') {
-    rt.add('getInt64AsNumber');
-    return `getInt64AsNumber(this.#view, ${at}, ${le})`;
+  if (is64(p)) {
+    const fn = `${p}${le ? 'LE' : 'BE'}`;
+    rt.add(fn);
+    return `${fn}(this.#view, ${at})`;
   }
   return readExpr(p, at, le);
 }
@@ -107,13 +117,13 @@ export function writeStmt(p: Primitive, at: string, value: string, le: boolean, 
     case 'int8':
       return `this.#view.setInt8(${at}, ${value});`;
     case 'int16':
-      return `this.#view.setInt16(${at}, ${value}, ${le});`;
+      return `this.#view.setInt16(${at}, ${value}${order(le)});`;
     case 'uint16':
-      return `this.#view.setUint16(${at}, ${value}, ${le});`;
+      return `this.#view.setUint16(${at}, ${value}${order(le)});`;
     case 'int32':
-      return `this.#view.setInt32(${at}, ${value}, ${le});`;
+      return `this.#view.setInt32(${at}, ${value}${order(le)});`;
     case 'uint32':
-      return `this.#view.setUint32(${at}, ${value}, ${le});`;
+      return `this.#view.setUint32(${at}, ${value}${order(le)});`;
     case 'int64':
       rt.add('setInt64');
       return `setInt64(this.#view, ${at}, ${value}, ${le});`;
@@ -121,21 +131,18 @@ export function writeStmt(p: Primitive, at: string, value: string, le: boolean, 
       rt.add('setUint64');
       return `setUint64(this.#view, ${at}, ${value}, ${le});`;
     case 'float':
-      return `this.#view.setFloat32(${at}, ${value}, ${le});`;
+      return `this.#view.setFloat32(${at}, ${value}${order(le)});`;
     case 'double':
-      return `this.#view.setFloat64(${at}, ${value}, ${le});`;
+      return `this.#view.setFloat64(${at}, ${value}${order(le)});`;
   }
 }
 
-/** Statement writing a number `value` (64-bit via the exact-number helper). */
+/** Statement writing a number `value` (64-bit via the runtime's exact-number writer for the byte order). */
 export function writeNumberStmt(p: Primitive, at: string, value: string, le: boolean, rt: Set<string>): string {
-  if (p === 'uint64') {
-    rt.add('setUint64FromNumber');
-    return `setUint64FromNumber(this.#view, ${at}, ${value}, ${le});`;
-  }
-  if (p === 'int64') {
-    rt.add('setInt64FromNumber');
-    return `setInt64FromNumber(this.#view, ${at}, ${value}, ${le});`;
+  if (is64(p)) {
+    const fn = `write${p === 'int64' ? 'Int64' : 'Uint64'}${le ? 'LE' : 'BE'}`;
+    rt.add(fn);
+    return `${fn}(this.#view, ${at}, ${value});`;
   }
   return writeStmt(p, at, value, le, rt);
 }

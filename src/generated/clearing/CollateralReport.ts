@@ -16,7 +16,7 @@
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
 import type { SbeLimitOwner } from '../../codec/sbe.js';
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeStateError, SbeValueError, charArrayLength, checkBounds, checkIndex, copyBytes, getUint64AsNumber, readCharArray, readText, setUint64, setUint64FromNumber, textLength, viewOf, writeCharArray, writeText } from '../../codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, readCharArray, readText, setUint64, textLength, uint64LE, viewOf, writeCharArray, writeText, writeUint64LE, zero } from '../../codec/sbe.js';
 import { FinancialStatusDecoder, FinancialStatusEncoder } from './FinancialStatus.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 import { MoneyDecoder, MoneyEncoder } from './Money.js';
@@ -135,10 +135,10 @@ export class CollateralReportDecoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
-  readonly #collateralAmounts_ = new CollateralReportCollateralAmountsDecoder(this);
+  readonly #collateralAmounts_ = new CollateralReportCollateralAmountsDecoder(this.#cursor);
   readonly #marginExcess_ = new MoneyNULLDecoder();
   readonly #totalNetValue_ = new MoneyNULLDecoder();
   readonly #cashOutstanding_ = new MoneyNULLDecoder();
@@ -152,7 +152,7 @@ export class CollateralReportDecoder {
    * Throws SbeBoundsError if the block does not fit. Re-wrapping the same buffer allocates nothing.
    */
   wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {
-    checkBounds(buffer, offset, actingBlockLength, 'CollateralReport block');
+    checkBounds(buffer, offset, Math.max(actingBlockLength, 104), 'CollateralReport block');
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#view = viewOf(buffer);
@@ -160,7 +160,7 @@ export class CollateralReportDecoder {
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -189,11 +189,11 @@ export class CollateralReportDecoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -201,7 +201,7 @@ export class CollateralReportDecoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -242,7 +242,7 @@ export class CollateralReportDecoder {
    * int64/uint64 null values).
    */
   transactTimeAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset, true);
+    return uint64LE(this.#view, this.#offset);
   }
 
   /**
@@ -353,8 +353,7 @@ export class CollateralReportDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getCollRptID(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 37, dst, dstOffset, 20);
-    return charArrayLength(this.#buffer, this.#offset + 37, 20);
+    return copyOut(this.#view, this.#offset + 37, dst, dstOffset, 20);
   }
 
   /**
@@ -379,8 +378,7 @@ export class CollateralReportDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getCollInquiryID(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 57, dst, dstOffset, 20);
-    return charArrayLength(this.#buffer, this.#offset + 57, 20);
+    return copyOut(this.#view, this.#offset + 57, dst, dstOffset, 20);
   }
 
   /** True when `CollInquiryID`[index] holds its null value (0) or is absent in the acting version. */
@@ -411,8 +409,7 @@ export class CollateralReportDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getClearingFirm(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 77, dst, dstOffset, 8);
-    return charArrayLength(this.#buffer, this.#offset + 77, 8);
+    return copyOut(this.#view, this.#offset + 77, dst, dstOffset, 8);
   }
 
   /**
@@ -437,8 +434,7 @@ export class CollateralReportDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getAccount(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 85, dst, dstOffset, 16);
-    return charArrayLength(this.#buffer, this.#offset + 85, 16);
+    return copyOut(this.#view, this.#offset + 85, dst, dstOffset, 16);
   }
 
   /** True when `Account`[index] holds its null value (0) or is absent in the acting version. */
@@ -469,8 +465,7 @@ export class CollateralReportDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getCurrency(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 101, dst, dstOffset, 3);
-    return charArrayLength(this.#buffer, this.#offset + 101, 3);
+    return copyOut(this.#view, this.#offset + 101, dst, dstOffset, 3);
   }
 
   /**
@@ -487,7 +482,7 @@ export class CollateralReportDecoder {
 
   /** Length in bytes of `Text` at the limit, without consuming it. */
   textLength(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'CollateralReport.Text length');
     return this.#view.getUint16(at, true);
   }
@@ -500,12 +495,12 @@ export class CollateralReportDecoder {
    * Decodes the text (allocates) and moves the limit past it.
    */
   text(): string {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'CollateralReport.Text length');
     const length = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, length, 'CollateralReport.Text');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return readText(this.#buffer, start, length, 'UTF-8');
   }
 
@@ -514,25 +509,25 @@ export class CollateralReportDecoder {
    * value. Returns the bytes copied. SbeBoundsError (limit unchanged) if they do not fit `dst`.
    */
   getText(dst: Uint8Array, dstOffset: number, length: number): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'CollateralReport.Text length');
     const dataLength = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, dataLength, 'CollateralReport.Text');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
-    this.#limit = start + dataLength;
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
+    this.#cursor.limit = start + dataLength;
     return n;
   }
 
   /** Move the limit past `Text` without reading it; returns its length. */
   skipText(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'CollateralReport.Text length');
     const length = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, length, 'CollateralReport.Text');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return length;
   }
 }
@@ -650,8 +645,8 @@ export class CollateralReportEncoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
-  readonly #collateralAmounts_ = new CollateralReportCollateralAmountsEncoder(this);
+  readonly #cursor = new SbeCursor();
+  readonly #collateralAmounts_ = new CollateralReportCollateralAmountsEncoder(this.#cursor);
   readonly #marginExcess_ = new MoneyNULLEncoder();
   readonly #totalNetValue_ = new MoneyNULLEncoder();
   readonly #cashOutstanding_ = new MoneyNULLEncoder();
@@ -670,8 +665,8 @@ export class CollateralReportEncoder {
       this.#view = viewOf(buffer);
     }
     this.#offset = offset;
-    buffer.fill(0, offset, offset + 104);
-    this.#limit = offset + 104;
+    zero(buffer, this.#view, offset, 104);
+    this.#cursor.limit = offset + 104;
     return this;
   }
 
@@ -692,16 +687,16 @@ export class CollateralReportEncoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /**
@@ -717,7 +712,7 @@ export class CollateralReportEncoder {
 
   /** Set `TransactTime` from a safe integer; throws SbeValueError for any other number. */
   transactTimeAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset, value, true);
+    writeUint64LE(this.#view, this.#offset, value);
     return this;
   }
 
@@ -822,7 +817,7 @@ export class CollateralReportEncoder {
 
   /** Copy 20 bytes from `src` at `srcOffset` into `CollRptID` (SbeBoundsError if `src` is too short). */
   putCollRptID(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 37, 20);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 37, 20);
     return this;
   }
 
@@ -848,7 +843,7 @@ export class CollateralReportEncoder {
 
   /** Copy 20 bytes from `src` at `srcOffset` into `CollInquiryID` (SbeBoundsError if `src` is too short). */
   putCollInquiryID(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 57, 20);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 57, 20);
     return this;
   }
 
@@ -874,7 +869,7 @@ export class CollateralReportEncoder {
 
   /** Copy 8 bytes from `src` at `srcOffset` into `ClearingFirm` (SbeBoundsError if `src` is too short). */
   putClearingFirm(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 77, 8);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 77, 8);
     return this;
   }
 
@@ -900,7 +895,7 @@ export class CollateralReportEncoder {
 
   /** Copy 16 bytes from `src` at `srcOffset` into `Account` (SbeBoundsError if `src` is too short). */
   putAccount(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 85, 16);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 85, 16);
     return this;
   }
 
@@ -926,7 +921,7 @@ export class CollateralReportEncoder {
 
   /** Copy 3 bytes from `src` at `srcOffset` into `Currency` (SbeBoundsError if `src` is too short). */
   putCurrency(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 101, 3);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 101, 3);
     return this;
   }
 
@@ -955,11 +950,11 @@ export class CollateralReportEncoder {
     if (length > 4096) {
       throw new SbeValueError(`CollateralReport.Text: ${length} bytes exceed the maximum length 4096`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2 + length, 'CollateralReport.Text');
     writeText(this.#buffer, at + 2, value, 'UTF-8');
     this.#view.setUint16(at, length, true);
-    this.#limit = at + 2 + length;
+    this.#cursor.limit = at + 2 + length;
     return this;
   }
 
@@ -968,11 +963,11 @@ export class CollateralReportEncoder {
     if (!(length >= 0 && length <= 4096)) {
       throw new SbeValueError(`CollateralReport.Text: length ${length} is outside 0..4096`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2 + length, 'CollateralReport.Text');
-    copyBytes(src, srcOffset, this.#buffer, at + 2, length);
+    copyBytesIn(src, srcOffset, this.#view, at + 2, length);
     this.#view.setUint16(at, length, true);
-    this.#limit = at + 2 + length;
+    this.#cursor.limit = at + 2 + length;
     return this;
   }
 }
@@ -1079,7 +1074,7 @@ export class CollateralReportCollateralAmountsDecoder {
       throw new SbeStateError(`CollateralReport.CollateralAmounts: next() past the count ${this.#count}`);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, this.#blockLength, 'CollateralReport.CollateralAmounts entry');
+    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 19), 'CollateralReport.CollateralAmounts entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -1142,8 +1137,7 @@ export class CollateralReportCollateralAmountsDecoder {
    * fit). Returns the number of bytes before the first NUL (the text length).
    */
   getCollateralCurrency(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 8, dst, dstOffset, 3);
-    return charArrayLength(this.#buffer, this.#offset + 8, 3);
+    return copyOut(this.#view, this.#offset + 8, dst, dstOffset, 3);
   }
 
   /**
@@ -1168,8 +1162,7 @@ export class CollateralReportCollateralAmountsDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getCollateralType(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 11, dst, dstOffset, 8);
-    return charArrayLength(this.#buffer, this.#offset + 11, 8);
+    return copyOut(this.#view, this.#offset + 11, dst, dstOffset, 8);
   }
 }
 
@@ -1271,7 +1264,7 @@ export class CollateralReportCollateralAmountsEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 19, 'CollateralReport.CollateralAmounts entry');
-    this.#buffer.fill(0, at, at + 19);
+    zero(this.#buffer, this.#view, at, 19);
     this.#offset = at;
     this.#parent.limit = at + 19;
     this.#index++;
@@ -1319,7 +1312,7 @@ export class CollateralReportCollateralAmountsEncoder {
    * short).
    */
   putCollateralCurrency(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 8, 3);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 8, 3);
     return this;
   }
 
@@ -1345,7 +1338,7 @@ export class CollateralReportCollateralAmountsEncoder {
 
   /** Copy 8 bytes from `src` at `srcOffset` into `CollateralType` (SbeBoundsError if `src` is too short). */
   putCollateralType(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 11, 8);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 11, 8);
     return this;
   }
 }

@@ -2,7 +2,7 @@
 /**
  * Composite `CommissionData` of schema `clearing` (id 600, version 1, littleEndian).
  */
-import { EMPTY_BUFFER, charArrayLength, checkBounds, checkIndex, copyBytes, readCharArray, writeCharArray } from '../../codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, checkBounds, checkIndex, copyBytesIn, copyOut, readCharArray, viewOf, writeCharArray } from '../../codec/sbe.js';
 import { MoneyNULLDecoder, MoneyNULLEncoder } from './MoneyNULL.js';
 
 /**
@@ -34,6 +34,7 @@ export class CommissionDataDecoder {
   static readonly commCurrencyCharacterEncoding: string = 'US-ASCII';
 
   #buffer: Uint8Array = EMPTY_BUFFER;
+  #view: DataView = EMPTY_VIEW;
   #offset = 0;
   #actingVersion = 0;
   readonly #commission_ = new MoneyNULLDecoder();
@@ -46,7 +47,10 @@ export class CommissionDataDecoder {
    */
   wrap(buffer: Uint8Array, offset: number, actingVersion: number = 1): this {
     checkBounds(buffer, offset, 12, 'CommissionData');
-    this.#buffer = buffer;
+    if (buffer !== this.#buffer) {
+      this.#buffer = buffer;
+      this.#view = viewOf(buffer);
+    }
     this.#offset = offset;
     this.#actingVersion = actingVersion;
     return this;
@@ -106,8 +110,7 @@ export class CommissionDataDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getCommCurrency(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 9, dst, dstOffset, 3);
-    return charArrayLength(this.#buffer, this.#offset + 9, 3);
+    return copyOut(this.#view, this.#offset + 9, dst, dstOffset, 3);
   }
 }
 
@@ -140,6 +143,7 @@ export class CommissionDataEncoder {
   static readonly commCurrencyCharacterEncoding: string = 'US-ASCII';
 
   #buffer: Uint8Array = EMPTY_BUFFER;
+  #view: DataView = EMPTY_VIEW;
   #offset = 0;
   readonly #commission_ = new MoneyNULLEncoder();
 
@@ -150,7 +154,10 @@ export class CommissionDataEncoder {
    */
   wrap(buffer: Uint8Array, offset: number): this {
     checkBounds(buffer, offset, 12, 'CommissionData');
-    this.#buffer = buffer;
+    if (buffer !== this.#buffer) {
+      this.#buffer = buffer;
+      this.#view = viewOf(buffer);
+    }
     this.#offset = offset;
     return this;
   }
@@ -205,7 +212,7 @@ export class CommissionDataEncoder {
 
   /** Copy 3 bytes from `src` at `srcOffset` into `commCurrency` (SbeBoundsError if `src` is too short). */
   putCommCurrency(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 9, 3);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 9, 3);
     return this;
   }
 }

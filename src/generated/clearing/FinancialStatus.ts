@@ -39,7 +39,9 @@ export class FinancialStatusDecoder {
    */
   wrap(buffer: Uint8Array, offset: number, actingVersion: number = 1): this {
     checkBounds(buffer, offset, 1, 'FinancialStatus');
-    this.#buffer = buffer;
+    if (buffer !== this.#buffer) {
+      this.#buffer = buffer;
+    }
     this.#offset = offset;
     this.#actingVersion = actingVersion;
     return this;
@@ -112,7 +114,9 @@ export class FinancialStatusEncoder {
    */
   wrap(buffer: Uint8Array, offset: number): this {
     checkBounds(buffer, offset, 1, 'FinancialStatus');
-    this.#buffer = buffer;
+    if (buffer !== this.#buffer) {
+      this.#buffer = buffer;
+    }
     this.#offset = offset;
     return this;
   }

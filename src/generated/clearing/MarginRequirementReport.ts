@@ -16,7 +16,7 @@
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
 import type { SbeLimitOwner } from '../../codec/sbe.js';
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeStateError, SbeValueError, charArrayLength, checkBounds, checkIndex, copyBytes, getUint64AsNumber, readCharArray, readText, setUint64, setUint64FromNumber, textLength, viewOf, writeCharArray, writeText } from '../../codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, readCharArray, readText, setUint64, textLength, uint64LE, viewOf, writeCharArray, writeText, writeUint64LE, zero } from '../../codec/sbe.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 import { MoneyDecoder, MoneyEncoder } from './Money.js';
 
@@ -103,10 +103,10 @@ export class MarginRequirementReportDecoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
-  readonly #marginAmounts_ = new MarginRequirementReportMarginAmountsDecoder(this);
+  readonly #marginAmounts_ = new MarginRequirementReportMarginAmountsDecoder(this.#cursor);
 
   /**
    * Point this decoder at a message body (just after its header). `actingBlockLength` and
@@ -116,7 +116,7 @@ export class MarginRequirementReportDecoder {
    * Throws SbeBoundsError if the block does not fit. Re-wrapping the same buffer allocates nothing.
    */
   wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {
-    checkBounds(buffer, offset, actingBlockLength, 'MarginRequirementReport block');
+    checkBounds(buffer, offset, Math.max(actingBlockLength, 58), 'MarginRequirementReport block');
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#view = viewOf(buffer);
@@ -124,7 +124,7 @@ export class MarginRequirementReportDecoder {
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -153,11 +153,11 @@ export class MarginRequirementReportDecoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -165,7 +165,7 @@ export class MarginRequirementReportDecoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -206,7 +206,7 @@ export class MarginRequirementReportDecoder {
    * int64/uint64 null values).
    */
   transactTimeAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset, true);
+    return uint64LE(this.#view, this.#offset);
   }
 
   /**
@@ -251,8 +251,7 @@ export class MarginRequirementReportDecoder {
    * fit). Returns the number of bytes before the first NUL (the text length).
    */
   getMarginReqmtRptID(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 11, dst, dstOffset, 20);
-    return charArrayLength(this.#buffer, this.#offset + 11, 20);
+    return copyOut(this.#view, this.#offset + 11, dst, dstOffset, 20);
   }
 
   /**
@@ -277,8 +276,7 @@ export class MarginRequirementReportDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getClearingFirm(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 31, dst, dstOffset, 8);
-    return charArrayLength(this.#buffer, this.#offset + 31, 8);
+    return copyOut(this.#view, this.#offset + 31, dst, dstOffset, 8);
   }
 
   /**
@@ -303,8 +301,7 @@ export class MarginRequirementReportDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getAccount(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 39, dst, dstOffset, 16);
-    return charArrayLength(this.#buffer, this.#offset + 39, 16);
+    return copyOut(this.#view, this.#offset + 39, dst, dstOffset, 16);
   }
 
   /** True when `Account`[index] holds its null value (0) or is absent in the acting version. */
@@ -335,8 +332,7 @@ export class MarginRequirementReportDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getCurrency(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 55, dst, dstOffset, 3);
-    return charArrayLength(this.#buffer, this.#offset + 55, 3);
+    return copyOut(this.#view, this.#offset + 55, dst, dstOffset, 3);
   }
 
   /**
@@ -353,7 +349,7 @@ export class MarginRequirementReportDecoder {
 
   /** Length in bytes of `Text` at the limit, without consuming it. */
   textLength(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'MarginRequirementReport.Text length');
     return this.#view.getUint16(at, true);
   }
@@ -366,12 +362,12 @@ export class MarginRequirementReportDecoder {
    * Decodes the text (allocates) and moves the limit past it.
    */
   text(): string {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'MarginRequirementReport.Text length');
     const length = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, length, 'MarginRequirementReport.Text');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return readText(this.#buffer, start, length, 'UTF-8');
   }
 
@@ -380,25 +376,25 @@ export class MarginRequirementReportDecoder {
    * value. Returns the bytes copied. SbeBoundsError (limit unchanged) if they do not fit `dst`.
    */
   getText(dst: Uint8Array, dstOffset: number, length: number): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'MarginRequirementReport.Text length');
     const dataLength = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, dataLength, 'MarginRequirementReport.Text');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
-    this.#limit = start + dataLength;
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
+    this.#cursor.limit = start + dataLength;
     return n;
   }
 
   /** Move the limit past `Text` without reading it; returns its length. */
   skipText(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'MarginRequirementReport.Text length');
     const length = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, length, 'MarginRequirementReport.Text');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return length;
   }
 }
@@ -486,8 +482,8 @@ export class MarginRequirementReportEncoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
-  readonly #marginAmounts_ = new MarginRequirementReportMarginAmountsEncoder(this);
+  readonly #cursor = new SbeCursor();
+  readonly #marginAmounts_ = new MarginRequirementReportMarginAmountsEncoder(this.#cursor);
 
   /**
    * Point this encoder at `offset` (where the body starts, after any header), zero the 58-byte block and
@@ -502,8 +498,8 @@ export class MarginRequirementReportEncoder {
       this.#view = viewOf(buffer);
     }
     this.#offset = offset;
-    buffer.fill(0, offset, offset + 58);
-    this.#limit = offset + 58;
+    zero(buffer, this.#view, offset, 58);
+    this.#cursor.limit = offset + 58;
     return this;
   }
 
@@ -524,16 +520,16 @@ export class MarginRequirementReportEncoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /**
@@ -549,7 +545,7 @@ export class MarginRequirementReportEncoder {
 
   /** Set `TransactTime` from a safe integer; throws SbeValueError for any other number. */
   transactTimeAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset, value, true);
+    writeUint64LE(this.#view, this.#offset, value);
     return this;
   }
 
@@ -600,7 +596,7 @@ export class MarginRequirementReportEncoder {
    * short).
    */
   putMarginReqmtRptID(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 11, 20);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 11, 20);
     return this;
   }
 
@@ -626,7 +622,7 @@ export class MarginRequirementReportEncoder {
 
   /** Copy 8 bytes from `src` at `srcOffset` into `ClearingFirm` (SbeBoundsError if `src` is too short). */
   putClearingFirm(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 31, 8);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 31, 8);
     return this;
   }
 
@@ -652,7 +648,7 @@ export class MarginRequirementReportEncoder {
 
   /** Copy 16 bytes from `src` at `srcOffset` into `Account` (SbeBoundsError if `src` is too short). */
   putAccount(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 39, 16);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 39, 16);
     return this;
   }
 
@@ -678,7 +674,7 @@ export class MarginRequirementReportEncoder {
 
   /** Copy 3 bytes from `src` at `srcOffset` into `Currency` (SbeBoundsError if `src` is too short). */
   putCurrency(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 55, 3);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 55, 3);
     return this;
   }
 
@@ -707,11 +703,11 @@ export class MarginRequirementReportEncoder {
     if (length > 4096) {
       throw new SbeValueError(`MarginRequirementReport.Text: ${length} bytes exceed the maximum length 4096`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2 + length, 'MarginRequirementReport.Text');
     writeText(this.#buffer, at + 2, value, 'UTF-8');
     this.#view.setUint16(at, length, true);
-    this.#limit = at + 2 + length;
+    this.#cursor.limit = at + 2 + length;
     return this;
   }
 
@@ -720,11 +716,11 @@ export class MarginRequirementReportEncoder {
     if (!(length >= 0 && length <= 4096)) {
       throw new SbeValueError(`MarginRequirementReport.Text: length ${length} is outside 0..4096`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2 + length, 'MarginRequirementReport.Text');
-    copyBytes(src, srcOffset, this.#buffer, at + 2, length);
+    copyBytesIn(src, srcOffset, this.#view, at + 2, length);
     this.#view.setUint16(at, length, true);
-    this.#limit = at + 2 + length;
+    this.#cursor.limit = at + 2 + length;
     return this;
   }
 }
@@ -832,7 +828,7 @@ export class MarginRequirementReportMarginAmountsDecoder {
       throw new SbeStateError(`MarginRequirementReport.MarginAmounts: next() past the count ${this.#count}`);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, this.#blockLength, 'MarginRequirementReport.MarginAmounts entry');
+    checkBounds(this.#buffer, at, Math.max(this.#blockLength, this.#actingVersion >= 1 ? 13 : 12), 'MarginRequirementReport.MarginAmounts entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -906,8 +902,7 @@ export class MarginRequirementReportMarginAmountsDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getMarginAmtCcy(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 9, dst, dstOffset, 3);
-    return charArrayLength(this.#buffer, this.#offset + 9, 3);
+    return copyOut(this.#view, this.#offset + 9, dst, dstOffset, 3);
   }
 
   /**
@@ -1028,7 +1023,7 @@ export class MarginRequirementReportMarginAmountsEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 13, 'MarginRequirementReport.MarginAmounts entry');
-    this.#buffer.fill(0, at, at + 13);
+    zero(this.#buffer, this.#view, at, 13);
     this.#offset = at;
     this.#parent.limit = at + 13;
     this.#index++;
@@ -1085,7 +1080,7 @@ export class MarginRequirementReportMarginAmountsEncoder {
 
   /** Copy 3 bytes from `src` at `srcOffset` into `MarginAmtCcy` (SbeBoundsError if `src` is too short). */
   putMarginAmtCcy(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 9, 3);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 9, 3);
     return this;
   }
 

@@ -2,7 +2,7 @@
 /**
  * Composite `Money` of schema `clearing` (id 600, version 1, littleEndian).
  */
-import { EMPTY_BUFFER, EMPTY_VIEW, checkBounds, getInt64AsNumber, setInt64, setInt64FromNumber, viewOf } from '../../codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, checkBounds, int64LE, setInt64, viewOf, writeInt64LE } from '../../codec/sbe.js';
 
 /**
  * Monetary amount, exact fixed point: mantissa x 10^-4 in the currency named next to it.
@@ -69,7 +69,7 @@ export class MoneyDecoder {
    * int64/uint64 null values).
    */
   mantissaAsNumber(): number {
-    return getInt64AsNumber(this.#view, this.#offset, true);
+    return int64LE(this.#view, this.#offset);
   }
 
   /**
@@ -137,7 +137,7 @@ export class MoneyEncoder {
 
   /** Set `mantissa` from a safe integer; throws SbeValueError for any other number. */
   mantissaAsNumber(value: number): this {
-    setInt64FromNumber(this.#view, this.#offset, value, true);
+    writeInt64LE(this.#view, this.#offset, value);
     return this;
   }
 

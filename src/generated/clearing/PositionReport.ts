@@ -16,7 +16,7 @@
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
 import type { SbeLimitOwner } from '../../codec/sbe.js';
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeStateError, SbeValueError, charArrayLength, checkBounds, checkIndex, copyBytes, getUint64AsNumber, readCharArray, readText, setUint64, setUint64FromNumber, textLength, viewOf, writeCharArray, writeText } from '../../codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, readCharArray, readText, setUint64, textLength, uint64LE, viewOf, writeCharArray, writeText, writeUint64LE, zero } from '../../codec/sbe.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 import { MoneyDecoder, MoneyEncoder } from './Money.js';
 import { PriceNULLDecoder, PriceNULLEncoder } from './PriceNULL.js';
@@ -153,11 +153,11 @@ export class PositionReportDecoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
-  readonly #positions_ = new PositionReportPositionsDecoder(this);
-  readonly #amounts_ = new PositionReportAmountsDecoder(this);
+  readonly #positions_ = new PositionReportPositionsDecoder(this.#cursor);
+  readonly #amounts_ = new PositionReportAmountsDecoder(this.#cursor);
   readonly #settlPrice_ = new PriceNULLDecoder();
   readonly #priorSettlPrice_ = new PriceNULLDecoder();
 
@@ -169,7 +169,7 @@ export class PositionReportDecoder {
    * Throws SbeBoundsError if the block does not fit. Re-wrapping the same buffer allocates nothing.
    */
   wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {
-    checkBounds(buffer, offset, actingBlockLength, 'PositionReport block');
+    checkBounds(buffer, offset, Math.max(actingBlockLength, actingVersion >= 1 ? 120 : 109), 'PositionReport block');
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#view = viewOf(buffer);
@@ -177,7 +177,7 @@ export class PositionReportDecoder {
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -206,11 +206,11 @@ export class PositionReportDecoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -218,7 +218,7 @@ export class PositionReportDecoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -263,7 +263,7 @@ export class PositionReportDecoder {
    * int64/uint64 null values).
    */
   transactTimeAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset, true);
+    return uint64LE(this.#view, this.#offset);
   }
 
   /**
@@ -338,8 +338,7 @@ export class PositionReportDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getPosMaintRptID(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 21, dst, dstOffset, 20);
-    return charArrayLength(this.#buffer, this.#offset + 21, 20);
+    return copyOut(this.#view, this.#offset + 21, dst, dstOffset, 20);
   }
 
   /**
@@ -364,8 +363,7 @@ export class PositionReportDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getPosReqID(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 41, dst, dstOffset, 20);
-    return charArrayLength(this.#buffer, this.#offset + 41, 20);
+    return copyOut(this.#view, this.#offset + 41, dst, dstOffset, 20);
   }
 
   /** True when `PosReqID`[index] holds its null value (0) or is absent in the acting version. */
@@ -396,8 +394,7 @@ export class PositionReportDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getClearingFirm(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 61, dst, dstOffset, 8);
-    return charArrayLength(this.#buffer, this.#offset + 61, 8);
+    return copyOut(this.#view, this.#offset + 61, dst, dstOffset, 8);
   }
 
   /**
@@ -422,8 +419,7 @@ export class PositionReportDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getAccount(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 69, dst, dstOffset, 16);
-    return charArrayLength(this.#buffer, this.#offset + 69, 16);
+    return copyOut(this.#view, this.#offset + 69, dst, dstOffset, 16);
   }
 
   /** True when `Account`[index] holds its null value (0) or is absent in the acting version. */
@@ -465,8 +461,7 @@ export class PositionReportDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getSecurityID(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 85, dst, dstOffset, 12);
-    return charArrayLength(this.#buffer, this.#offset + 85, 12);
+    return copyOut(this.#view, this.#offset + 85, dst, dstOffset, 12);
   }
 
   /** True when `SecurityID`[index] holds its null value (0) or is absent in the acting version. */
@@ -508,8 +503,7 @@ export class PositionReportDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getSecurityAltID(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 97, dst, dstOffset, 9);
-    return charArrayLength(this.#buffer, this.#offset + 97, 9);
+    return copyOut(this.#view, this.#offset + 97, dst, dstOffset, 9);
   }
 
   /** True when `SecurityAltID`[index] holds its null value (0) or is absent in the acting version. */
@@ -540,8 +534,7 @@ export class PositionReportDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getCurrency(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 106, dst, dstOffset, 3);
-    return charArrayLength(this.#buffer, this.#offset + 106, 3);
+    return copyOut(this.#view, this.#offset + 106, dst, dstOffset, 3);
   }
 
   /**
@@ -584,7 +577,7 @@ export class PositionReportDecoder {
 
   /** Length in bytes of `Text` at the limit, without consuming it. */
   textLength(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'PositionReport.Text length');
     return this.#view.getUint16(at, true);
   }
@@ -597,12 +590,12 @@ export class PositionReportDecoder {
    * Decodes the text (allocates) and moves the limit past it.
    */
   text(): string {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'PositionReport.Text length');
     const length = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, length, 'PositionReport.Text');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return readText(this.#buffer, start, length, 'UTF-8');
   }
 
@@ -611,25 +604,25 @@ export class PositionReportDecoder {
    * value. Returns the bytes copied. SbeBoundsError (limit unchanged) if they do not fit `dst`.
    */
   getText(dst: Uint8Array, dstOffset: number, length: number): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'PositionReport.Text length');
     const dataLength = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, dataLength, 'PositionReport.Text');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
-    this.#limit = start + dataLength;
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
+    this.#cursor.limit = start + dataLength;
     return n;
   }
 
   /** Move the limit past `Text` without reading it; returns its length. */
   skipText(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'PositionReport.Text length');
     const length = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, length, 'PositionReport.Text');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return length;
   }
 }
@@ -765,9 +758,9 @@ export class PositionReportEncoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
-  readonly #positions_ = new PositionReportPositionsEncoder(this);
-  readonly #amounts_ = new PositionReportAmountsEncoder(this);
+  readonly #cursor = new SbeCursor();
+  readonly #positions_ = new PositionReportPositionsEncoder(this.#cursor);
+  readonly #amounts_ = new PositionReportAmountsEncoder(this.#cursor);
   readonly #settlPrice_ = new PriceNULLEncoder();
   readonly #priorSettlPrice_ = new PriceNULLEncoder();
 
@@ -784,8 +777,8 @@ export class PositionReportEncoder {
       this.#view = viewOf(buffer);
     }
     this.#offset = offset;
-    buffer.fill(0, offset, offset + 120);
-    this.#limit = offset + 120;
+    zero(buffer, this.#view, offset, 120);
+    this.#cursor.limit = offset + 120;
     return this;
   }
 
@@ -806,16 +799,16 @@ export class PositionReportEncoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /**
@@ -831,7 +824,7 @@ export class PositionReportEncoder {
 
   /** Set `TransactTime` from a safe integer; throws SbeValueError for any other number. */
   transactTimeAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset, value, true);
+    writeUint64LE(this.#view, this.#offset, value);
     return this;
   }
 
@@ -900,7 +893,7 @@ export class PositionReportEncoder {
 
   /** Copy 20 bytes from `src` at `srcOffset` into `PosMaintRptID` (SbeBoundsError if `src` is too short). */
   putPosMaintRptID(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 21, 20);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 21, 20);
     return this;
   }
 
@@ -926,7 +919,7 @@ export class PositionReportEncoder {
 
   /** Copy 20 bytes from `src` at `srcOffset` into `PosReqID` (SbeBoundsError if `src` is too short). */
   putPosReqID(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 41, 20);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 41, 20);
     return this;
   }
 
@@ -952,7 +945,7 @@ export class PositionReportEncoder {
 
   /** Copy 8 bytes from `src` at `srcOffset` into `ClearingFirm` (SbeBoundsError if `src` is too short). */
   putClearingFirm(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 61, 8);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 61, 8);
     return this;
   }
 
@@ -978,7 +971,7 @@ export class PositionReportEncoder {
 
   /** Copy 16 bytes from `src` at `srcOffset` into `Account` (SbeBoundsError if `src` is too short). */
   putAccount(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 69, 16);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 69, 16);
     return this;
   }
 
@@ -1015,7 +1008,7 @@ export class PositionReportEncoder {
 
   /** Copy 12 bytes from `src` at `srcOffset` into `SecurityID` (SbeBoundsError if `src` is too short). */
   putSecurityID(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 85, 12);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 85, 12);
     return this;
   }
 
@@ -1052,7 +1045,7 @@ export class PositionReportEncoder {
 
   /** Copy 9 bytes from `src` at `srcOffset` into `SecurityAltID` (SbeBoundsError if `src` is too short). */
   putSecurityAltID(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 97, 9);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 97, 9);
     return this;
   }
 
@@ -1078,7 +1071,7 @@ export class PositionReportEncoder {
 
   /** Copy 3 bytes from `src` at `srcOffset` into `Currency` (SbeBoundsError if `src` is too short). */
   putCurrency(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 106, 3);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 106, 3);
     return this;
   }
 
@@ -1131,11 +1124,11 @@ export class PositionReportEncoder {
     if (length > 4096) {
       throw new SbeValueError(`PositionReport.Text: ${length} bytes exceed the maximum length 4096`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2 + length, 'PositionReport.Text');
     writeText(this.#buffer, at + 2, value, 'UTF-8');
     this.#view.setUint16(at, length, true);
-    this.#limit = at + 2 + length;
+    this.#cursor.limit = at + 2 + length;
     return this;
   }
 
@@ -1144,11 +1137,11 @@ export class PositionReportEncoder {
     if (!(length >= 0 && length <= 4096)) {
       throw new SbeValueError(`PositionReport.Text: length ${length} is outside 0..4096`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2 + length, 'PositionReport.Text');
-    copyBytes(src, srcOffset, this.#buffer, at + 2, length);
+    copyBytesIn(src, srcOffset, this.#view, at + 2, length);
     this.#view.setUint16(at, length, true);
-    this.#limit = at + 2 + length;
+    this.#cursor.limit = at + 2 + length;
     return this;
   }
 }
@@ -1256,7 +1249,7 @@ export class PositionReportPositionsDecoder {
       throw new SbeStateError(`PositionReport.Positions: next() past the count ${this.#count}`);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, this.#blockLength, 'PositionReport.Positions entry');
+    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 21), 'PositionReport.Positions entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -1330,8 +1323,7 @@ export class PositionReportPositionsDecoder {
    * the number of bytes before the first NUL (the text length).
    */
   getPosType(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 16, dst, dstOffset, 4);
-    return charArrayLength(this.#buffer, this.#offset + 16, 4);
+    return copyOut(this.#view, this.#offset + 16, dst, dstOffset, 4);
   }
 
   /**
@@ -1449,7 +1441,7 @@ export class PositionReportPositionsEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 21, 'PositionReport.Positions entry');
-    this.#buffer.fill(0, at, at + 21);
+    zero(this.#buffer, this.#view, at, 21);
     this.#offset = at;
     this.#parent.limit = at + 21;
     this.#index++;
@@ -1505,7 +1497,7 @@ export class PositionReportPositionsEncoder {
 
   /** Copy 4 bytes from `src` at `srcOffset` into `PosType` (SbeBoundsError if `src` is too short). */
   putPosType(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 16, 4);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 16, 4);
     return this;
   }
 
@@ -1624,7 +1616,7 @@ export class PositionReportAmountsDecoder {
       throw new SbeStateError(`PositionReport.Amounts: next() past the count ${this.#count}`);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, this.#blockLength, 'PositionReport.Amounts entry');
+    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 17), 'PositionReport.Amounts entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -1687,8 +1679,7 @@ export class PositionReportAmountsDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getPosAmtType(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 8, dst, dstOffset, 6);
-    return charArrayLength(this.#buffer, this.#offset + 8, 6);
+    return copyOut(this.#view, this.#offset + 8, dst, dstOffset, 6);
   }
 
   /**
@@ -1713,8 +1704,7 @@ export class PositionReportAmountsDecoder {
    * fit). Returns the number of bytes before the first NUL (the text length).
    */
   getPositionCurrency(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 14, dst, dstOffset, 3);
-    return charArrayLength(this.#buffer, this.#offset + 14, 3);
+    return copyOut(this.#view, this.#offset + 14, dst, dstOffset, 3);
   }
 
   /** True when `PositionCurrency`[index] holds its null value (0) or is absent in the acting version. */
@@ -1821,7 +1811,7 @@ export class PositionReportAmountsEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 17, 'PositionReport.Amounts entry');
-    this.#buffer.fill(0, at, at + 17);
+    zero(this.#buffer, this.#view, at, 17);
     this.#offset = at;
     this.#parent.limit = at + 17;
     this.#index++;
@@ -1866,7 +1856,7 @@ export class PositionReportAmountsEncoder {
 
   /** Copy 6 bytes from `src` at `srcOffset` into `PosAmtType` (SbeBoundsError if `src` is too short). */
   putPosAmtType(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 8, 6);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 8, 6);
     return this;
   }
 
@@ -1895,7 +1885,7 @@ export class PositionReportAmountsEncoder {
    * short).
    */
   putPositionCurrency(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 14, 3);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 14, 3);
     return this;
   }
 }

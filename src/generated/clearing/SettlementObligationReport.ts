@@ -16,7 +16,7 @@
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
 import type { SbeLimitOwner } from '../../codec/sbe.js';
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeStateError, SbeValueError, charArrayLength, checkBounds, checkIndex, copyBytes, getUint64AsNumber, readCharArray, readText, setUint64, setUint64FromNumber, textLength, viewOf, writeCharArray, writeText } from '../../codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, readCharArray, readText, setUint64, textLength, uint64LE, viewOf, writeCharArray, writeText, writeUint64LE, zero } from '../../codec/sbe.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 import { MoneyDecoder, MoneyEncoder } from './Money.js';
 import { PriceDecoder, PriceEncoder } from './Price.js';
@@ -94,10 +94,10 @@ export class SettlementObligationReportDecoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
-  readonly #settlObligations_ = new SettlementObligationReportSettlObligationsDecoder(this);
+  readonly #settlObligations_ = new SettlementObligationReportSettlObligationsDecoder(this.#cursor);
 
   /**
    * Point this decoder at a message body (just after its header). `actingBlockLength` and
@@ -107,7 +107,7 @@ export class SettlementObligationReportDecoder {
    * Throws SbeBoundsError if the block does not fit. Re-wrapping the same buffer allocates nothing.
    */
   wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {
-    checkBounds(buffer, offset, actingBlockLength, 'SettlementObligationReport block');
+    checkBounds(buffer, offset, Math.max(actingBlockLength, 41), 'SettlementObligationReport block');
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#view = viewOf(buffer);
@@ -115,7 +115,7 @@ export class SettlementObligationReportDecoder {
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -144,11 +144,11 @@ export class SettlementObligationReportDecoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -156,7 +156,7 @@ export class SettlementObligationReportDecoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -197,7 +197,7 @@ export class SettlementObligationReportDecoder {
    * int64/uint64 null values).
    */
   transactTimeAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset, true);
+    return uint64LE(this.#view, this.#offset);
   }
 
   /**
@@ -256,8 +256,7 @@ export class SettlementObligationReportDecoder {
    * fit). Returns the number of bytes before the first NUL (the text length).
    */
   getSettlObligMsgID(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 13, dst, dstOffset, 20);
-    return charArrayLength(this.#buffer, this.#offset + 13, 20);
+    return copyOut(this.#view, this.#offset + 13, dst, dstOffset, 20);
   }
 
   /**
@@ -282,8 +281,7 @@ export class SettlementObligationReportDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getClearingFirm(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 33, dst, dstOffset, 8);
-    return charArrayLength(this.#buffer, this.#offset + 33, 8);
+    return copyOut(this.#view, this.#offset + 33, dst, dstOffset, 8);
   }
 
   /**
@@ -300,7 +298,7 @@ export class SettlementObligationReportDecoder {
 
   /** Length in bytes of `Text` at the limit, without consuming it. */
   textLength(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'SettlementObligationReport.Text length');
     return this.#view.getUint16(at, true);
   }
@@ -313,12 +311,12 @@ export class SettlementObligationReportDecoder {
    * Decodes the text (allocates) and moves the limit past it.
    */
   text(): string {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'SettlementObligationReport.Text length');
     const length = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, length, 'SettlementObligationReport.Text');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return readText(this.#buffer, start, length, 'UTF-8');
   }
 
@@ -327,25 +325,25 @@ export class SettlementObligationReportDecoder {
    * value. Returns the bytes copied. SbeBoundsError (limit unchanged) if they do not fit `dst`.
    */
   getText(dst: Uint8Array, dstOffset: number, length: number): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'SettlementObligationReport.Text length');
     const dataLength = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, dataLength, 'SettlementObligationReport.Text');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
-    this.#limit = start + dataLength;
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
+    this.#cursor.limit = start + dataLength;
     return n;
   }
 
   /** Move the limit past `Text` without reading it; returns its length. */
   skipText(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'SettlementObligationReport.Text length');
     const length = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, length, 'SettlementObligationReport.Text');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return length;
   }
 }
@@ -422,8 +420,8 @@ export class SettlementObligationReportEncoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
-  readonly #settlObligations_ = new SettlementObligationReportSettlObligationsEncoder(this);
+  readonly #cursor = new SbeCursor();
+  readonly #settlObligations_ = new SettlementObligationReportSettlObligationsEncoder(this.#cursor);
 
   /**
    * Point this encoder at `offset` (where the body starts, after any header), zero the 41-byte block and
@@ -438,8 +436,8 @@ export class SettlementObligationReportEncoder {
       this.#view = viewOf(buffer);
     }
     this.#offset = offset;
-    buffer.fill(0, offset, offset + 41);
-    this.#limit = offset + 41;
+    zero(buffer, this.#view, offset, 41);
+    this.#cursor.limit = offset + 41;
     return this;
   }
 
@@ -460,16 +458,16 @@ export class SettlementObligationReportEncoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /**
@@ -485,7 +483,7 @@ export class SettlementObligationReportEncoder {
 
   /** Set `TransactTime` from a safe integer; throws SbeValueError for any other number. */
   transactTimeAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset, value, true);
+    writeUint64LE(this.#view, this.#offset, value);
     return this;
   }
 
@@ -546,7 +544,7 @@ export class SettlementObligationReportEncoder {
    * short).
    */
   putSettlObligMsgID(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 13, 20);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 13, 20);
     return this;
   }
 
@@ -572,7 +570,7 @@ export class SettlementObligationReportEncoder {
 
   /** Copy 8 bytes from `src` at `srcOffset` into `ClearingFirm` (SbeBoundsError if `src` is too short). */
   putClearingFirm(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 33, 8);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 33, 8);
     return this;
   }
 
@@ -601,11 +599,11 @@ export class SettlementObligationReportEncoder {
     if (length > 4096) {
       throw new SbeValueError(`SettlementObligationReport.Text: ${length} bytes exceed the maximum length 4096`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2 + length, 'SettlementObligationReport.Text');
     writeText(this.#buffer, at + 2, value, 'UTF-8');
     this.#view.setUint16(at, length, true);
-    this.#limit = at + 2 + length;
+    this.#cursor.limit = at + 2 + length;
     return this;
   }
 
@@ -614,11 +612,11 @@ export class SettlementObligationReportEncoder {
     if (!(length >= 0 && length <= 4096)) {
       throw new SbeValueError(`SettlementObligationReport.Text: length ${length} is outside 0..4096`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2 + length, 'SettlementObligationReport.Text');
-    copyBytes(src, srcOffset, this.#buffer, at + 2, length);
+    copyBytesIn(src, srcOffset, this.#view, at + 2, length);
     this.#view.setUint16(at, length, true);
-    this.#limit = at + 2 + length;
+    this.#cursor.limit = at + 2 + length;
     return this;
   }
 }
@@ -788,7 +786,7 @@ export class SettlementObligationReportSettlObligationsDecoder {
       throw new SbeStateError(`SettlementObligationReport.SettlObligations: next() past the count ${this.#count}`);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, this.#blockLength, 'SettlementObligationReport.SettlObligations entry');
+    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 93), 'SettlementObligationReport.SettlObligations entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -916,8 +914,7 @@ export class SettlementObligationReportSettlObligationsDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getSettlObligID(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 29, dst, dstOffset, 20);
-    return charArrayLength(this.#buffer, this.#offset + 29, 20);
+    return copyOut(this.#view, this.#offset + 29, dst, dstOffset, 20);
   }
 
   /**
@@ -942,8 +939,7 @@ export class SettlementObligationReportSettlObligationsDecoder {
    * fit). Returns the number of bytes before the first NUL (the text length).
    */
   getSettlObligRefID(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 49, dst, dstOffset, 20);
-    return charArrayLength(this.#buffer, this.#offset + 49, 20);
+    return copyOut(this.#view, this.#offset + 49, dst, dstOffset, 20);
   }
 
   /** True when `SettlObligRefID`[index] holds its null value (0) or is absent in the acting version. */
@@ -985,8 +981,7 @@ export class SettlementObligationReportSettlObligationsDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getSecurityID(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 69, dst, dstOffset, 12);
-    return charArrayLength(this.#buffer, this.#offset + 69, 12);
+    return copyOut(this.#view, this.#offset + 69, dst, dstOffset, 12);
   }
 
   /** True when `SecurityID`[index] holds its null value (0) or is absent in the acting version. */
@@ -1028,8 +1023,7 @@ export class SettlementObligationReportSettlObligationsDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getSecurityAltID(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 81, dst, dstOffset, 9);
-    return charArrayLength(this.#buffer, this.#offset + 81, 9);
+    return copyOut(this.#view, this.#offset + 81, dst, dstOffset, 9);
   }
 
   /** True when `SecurityAltID`[index] holds its null value (0) or is absent in the acting version. */
@@ -1060,8 +1054,7 @@ export class SettlementObligationReportSettlObligationsDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getCurrency(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 90, dst, dstOffset, 3);
-    return charArrayLength(this.#buffer, this.#offset + 90, 3);
+    return copyOut(this.#view, this.#offset + 90, dst, dstOffset, 3);
   }
 }
 
@@ -1226,7 +1219,7 @@ export class SettlementObligationReportSettlObligationsEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 93, 'SettlementObligationReport.SettlObligations entry');
-    this.#buffer.fill(0, at, at + 93);
+    zero(this.#buffer, this.#view, at, 93);
     this.#offset = at;
     this.#parent.limit = at + 93;
     this.#index++;
@@ -1340,7 +1333,7 @@ export class SettlementObligationReportSettlObligationsEncoder {
 
   /** Copy 20 bytes from `src` at `srcOffset` into `SettlObligID` (SbeBoundsError if `src` is too short). */
   putSettlObligID(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 29, 20);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 29, 20);
     return this;
   }
 
@@ -1369,7 +1362,7 @@ export class SettlementObligationReportSettlObligationsEncoder {
    * short).
    */
   putSettlObligRefID(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 49, 20);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 49, 20);
     return this;
   }
 
@@ -1406,7 +1399,7 @@ export class SettlementObligationReportSettlObligationsEncoder {
 
   /** Copy 12 bytes from `src` at `srcOffset` into `SecurityID` (SbeBoundsError if `src` is too short). */
   putSecurityID(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 69, 12);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 69, 12);
     return this;
   }
 
@@ -1443,7 +1436,7 @@ export class SettlementObligationReportSettlObligationsEncoder {
 
   /** Copy 9 bytes from `src` at `srcOffset` into `SecurityAltID` (SbeBoundsError if `src` is too short). */
   putSecurityAltID(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 81, 9);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 81, 9);
     return this;
   }
 
@@ -1469,7 +1462,7 @@ export class SettlementObligationReportSettlObligationsEncoder {
 
   /** Copy 3 bytes from `src` at `srcOffset` into `Currency` (SbeBoundsError if `src` is too short). */
   putCurrency(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 90, 3);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 90, 3);
     return this;
   }
 }

@@ -16,7 +16,7 @@
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
 import type { SbeLimitOwner } from '../../codec/sbe.js';
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeStateError, SbeValueError, charArrayLength, checkBounds, checkIndex, copyBytes, getUint64AsNumber, readCharArray, readText, setUint64, setUint64FromNumber, textLength, viewOf, writeCharArray, writeText } from '../../codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, readCharArray, readText, setUint64, textLength, uint64LE, viewOf, writeCharArray, writeText, writeUint64LE, zero } from '../../codec/sbe.js';
 import { CommissionDataDecoder, CommissionDataEncoder } from './CommissionData.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 import { MoneyNULLDecoder, MoneyNULLEncoder } from './MoneyNULL.js';
@@ -162,11 +162,11 @@ export class TradeCaptureReportDecoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
-  readonly #sides_ = new TradeCaptureReportSidesDecoder(this);
-  readonly #attachments_ = new TradeCaptureReportAttachmentsDecoder(this);
+  readonly #sides_ = new TradeCaptureReportSidesDecoder(this.#cursor);
+  readonly #attachments_ = new TradeCaptureReportAttachmentsDecoder(this.#cursor);
   readonly #lastQty_ = new QtyDecoder();
   readonly #lastPx_ = new PriceDecoder();
   readonly #grossTradeAmt_ = new MoneyNULLDecoder();
@@ -179,7 +179,7 @@ export class TradeCaptureReportDecoder {
    * Throws SbeBoundsError if the block does not fit. Re-wrapping the same buffer allocates nothing.
    */
   wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {
-    checkBounds(buffer, offset, actingBlockLength, 'TradeCaptureReport block');
+    checkBounds(buffer, offset, Math.max(actingBlockLength, actingVersion >= 1 ? 128 : 116), 'TradeCaptureReport block');
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#view = viewOf(buffer);
@@ -187,7 +187,7 @@ export class TradeCaptureReportDecoder {
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -216,11 +216,11 @@ export class TradeCaptureReportDecoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -228,7 +228,7 @@ export class TradeCaptureReportDecoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -273,7 +273,7 @@ export class TradeCaptureReportDecoder {
    * int64/uint64 null values).
    */
   transactTimeAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset, true);
+    return uint64LE(this.#view, this.#offset);
   }
 
   /**
@@ -374,8 +374,7 @@ export class TradeCaptureReportDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getTradeReportID(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 32, dst, dstOffset, 20);
-    return charArrayLength(this.#buffer, this.#offset + 32, 20);
+    return copyOut(this.#view, this.#offset + 32, dst, dstOffset, 20);
   }
 
   /**
@@ -400,8 +399,7 @@ export class TradeCaptureReportDecoder {
    * fit). Returns the number of bytes before the first NUL (the text length).
    */
   getTradeReportRefID(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 52, dst, dstOffset, 20);
-    return charArrayLength(this.#buffer, this.#offset + 52, 20);
+    return copyOut(this.#view, this.#offset + 52, dst, dstOffset, 20);
   }
 
   /** True when `TradeReportRefID`[index] holds its null value (0) or is absent in the acting version. */
@@ -433,8 +431,7 @@ export class TradeCaptureReportDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getTrdMatchID(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 72, dst, dstOffset, 20);
-    return charArrayLength(this.#buffer, this.#offset + 72, 20);
+    return copyOut(this.#view, this.#offset + 72, dst, dstOffset, 20);
   }
 
   /** True when `TrdMatchID`[index] holds its null value (0) or is absent in the acting version. */
@@ -476,8 +473,7 @@ export class TradeCaptureReportDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getSecurityID(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 92, dst, dstOffset, 12);
-    return charArrayLength(this.#buffer, this.#offset + 92, 12);
+    return copyOut(this.#view, this.#offset + 92, dst, dstOffset, 12);
   }
 
   /** True when `SecurityID`[index] holds its null value (0) or is absent in the acting version. */
@@ -519,8 +515,7 @@ export class TradeCaptureReportDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getSecurityAltID(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 104, dst, dstOffset, 9);
-    return charArrayLength(this.#buffer, this.#offset + 104, 9);
+    return copyOut(this.#view, this.#offset + 104, dst, dstOffset, 9);
   }
 
   /** True when `SecurityAltID`[index] holds its null value (0) or is absent in the acting version. */
@@ -551,8 +546,7 @@ export class TradeCaptureReportDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getCurrency(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 113, dst, dstOffset, 3);
-    return charArrayLength(this.#buffer, this.#offset + 113, 3);
+    return copyOut(this.#view, this.#offset + 113, dst, dstOffset, 3);
   }
 
   /**
@@ -597,7 +591,7 @@ export class TradeCaptureReportDecoder {
 
   /** Length in bytes of `Text` at the limit, without consuming it. */
   textLength(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'TradeCaptureReport.Text length');
     return this.#view.getUint16(at, true);
   }
@@ -610,12 +604,12 @@ export class TradeCaptureReportDecoder {
    * Decodes the text (allocates) and moves the limit past it.
    */
   text(): string {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'TradeCaptureReport.Text length');
     const length = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, length, 'TradeCaptureReport.Text');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return readText(this.#buffer, start, length, 'UTF-8');
   }
 
@@ -624,25 +618,25 @@ export class TradeCaptureReportDecoder {
    * value. Returns the bytes copied. SbeBoundsError (limit unchanged) if they do not fit `dst`.
    */
   getText(dst: Uint8Array, dstOffset: number, length: number): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'TradeCaptureReport.Text length');
     const dataLength = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, dataLength, 'TradeCaptureReport.Text');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
-    this.#limit = start + dataLength;
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
+    this.#cursor.limit = start + dataLength;
     return n;
   }
 
   /** Move the limit past `Text` without reading it; returns its length. */
   skipText(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'TradeCaptureReport.Text length');
     const length = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, length, 'TradeCaptureReport.Text');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return length;
   }
 }
@@ -786,9 +780,9 @@ export class TradeCaptureReportEncoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
-  readonly #sides_ = new TradeCaptureReportSidesEncoder(this);
-  readonly #attachments_ = new TradeCaptureReportAttachmentsEncoder(this);
+  readonly #cursor = new SbeCursor();
+  readonly #sides_ = new TradeCaptureReportSidesEncoder(this.#cursor);
+  readonly #attachments_ = new TradeCaptureReportAttachmentsEncoder(this.#cursor);
   readonly #lastQty_ = new QtyEncoder();
   readonly #lastPx_ = new PriceEncoder();
   readonly #grossTradeAmt_ = new MoneyNULLEncoder();
@@ -806,8 +800,8 @@ export class TradeCaptureReportEncoder {
       this.#view = viewOf(buffer);
     }
     this.#offset = offset;
-    buffer.fill(0, offset, offset + 128);
-    this.#limit = offset + 128;
+    zero(buffer, this.#view, offset, 128);
+    this.#cursor.limit = offset + 128;
     return this;
   }
 
@@ -828,16 +822,16 @@ export class TradeCaptureReportEncoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /**
@@ -853,7 +847,7 @@ export class TradeCaptureReportEncoder {
 
   /** Set `TransactTime` from a safe integer; throws SbeValueError for any other number. */
   transactTimeAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset, value, true);
+    writeUint64LE(this.#view, this.#offset, value);
     return this;
   }
 
@@ -955,7 +949,7 @@ export class TradeCaptureReportEncoder {
 
   /** Copy 20 bytes from `src` at `srcOffset` into `TradeReportID` (SbeBoundsError if `src` is too short). */
   putTradeReportID(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 32, 20);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 32, 20);
     return this;
   }
 
@@ -984,7 +978,7 @@ export class TradeCaptureReportEncoder {
    * short).
    */
   putTradeReportRefID(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 52, 20);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 52, 20);
     return this;
   }
 
@@ -1011,7 +1005,7 @@ export class TradeCaptureReportEncoder {
 
   /** Copy 20 bytes from `src` at `srcOffset` into `TrdMatchID` (SbeBoundsError if `src` is too short). */
   putTrdMatchID(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 72, 20);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 72, 20);
     return this;
   }
 
@@ -1048,7 +1042,7 @@ export class TradeCaptureReportEncoder {
 
   /** Copy 12 bytes from `src` at `srcOffset` into `SecurityID` (SbeBoundsError if `src` is too short). */
   putSecurityID(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 92, 12);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 92, 12);
     return this;
   }
 
@@ -1085,7 +1079,7 @@ export class TradeCaptureReportEncoder {
 
   /** Copy 9 bytes from `src` at `srcOffset` into `SecurityAltID` (SbeBoundsError if `src` is too short). */
   putSecurityAltID(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 104, 9);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 104, 9);
     return this;
   }
 
@@ -1111,7 +1105,7 @@ export class TradeCaptureReportEncoder {
 
   /** Copy 3 bytes from `src` at `srcOffset` into `Currency` (SbeBoundsError if `src` is too short). */
   putCurrency(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 113, 3);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 113, 3);
     return this;
   }
 
@@ -1165,11 +1159,11 @@ export class TradeCaptureReportEncoder {
     if (length > 4096) {
       throw new SbeValueError(`TradeCaptureReport.Text: ${length} bytes exceed the maximum length 4096`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2 + length, 'TradeCaptureReport.Text');
     writeText(this.#buffer, at + 2, value, 'UTF-8');
     this.#view.setUint16(at, length, true);
-    this.#limit = at + 2 + length;
+    this.#cursor.limit = at + 2 + length;
     return this;
   }
 
@@ -1178,11 +1172,11 @@ export class TradeCaptureReportEncoder {
     if (!(length >= 0 && length <= 4096)) {
       throw new SbeValueError(`TradeCaptureReport.Text: length ${length} is outside 0..4096`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2 + length, 'TradeCaptureReport.Text');
-    copyBytes(src, srcOffset, this.#buffer, at + 2, length);
+    copyBytesIn(src, srcOffset, this.#view, at + 2, length);
     this.#view.setUint16(at, length, true);
-    this.#limit = at + 2 + length;
+    this.#cursor.limit = at + 2 + length;
     return this;
   }
 }
@@ -1317,7 +1311,7 @@ export class TradeCaptureReportSidesDecoder {
       throw new SbeStateError(`TradeCaptureReport.Sides: next() past the count ${this.#count}`);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, this.#blockLength, 'TradeCaptureReport.Sides entry');
+    checkBounds(this.#buffer, at, Math.max(this.#blockLength, this.#actingVersion >= 1 ? 52 : 35), 'TradeCaptureReport.Sides entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -1416,8 +1410,7 @@ export class TradeCaptureReportSidesDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getClearingFirm(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 3, dst, dstOffset, 8);
-    return charArrayLength(this.#buffer, this.#offset + 3, 8);
+    return copyOut(this.#view, this.#offset + 3, dst, dstOffset, 8);
   }
 
   /**
@@ -1442,8 +1435,7 @@ export class TradeCaptureReportSidesDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getExecutingFirm(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 11, dst, dstOffset, 8);
-    return charArrayLength(this.#buffer, this.#offset + 11, 8);
+    return copyOut(this.#view, this.#offset + 11, dst, dstOffset, 8);
   }
 
   /**
@@ -1468,8 +1460,7 @@ export class TradeCaptureReportSidesDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getAccount(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 19, dst, dstOffset, 16);
-    return charArrayLength(this.#buffer, this.#offset + 19, 16);
+    return copyOut(this.#view, this.#offset + 19, dst, dstOffset, 16);
   }
 
   /** True when `Account`[index] holds its null value (0) or is absent in the acting version. */
@@ -1631,7 +1622,7 @@ export class TradeCaptureReportSidesEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 52, 'TradeCaptureReport.Sides entry');
-    this.#buffer.fill(0, at, at + 52);
+    zero(this.#buffer, this.#view, at, 52);
     this.#offset = at;
     this.#parent.limit = at + 52;
     this.#index++;
@@ -1701,7 +1692,7 @@ export class TradeCaptureReportSidesEncoder {
 
   /** Copy 8 bytes from `src` at `srcOffset` into `ClearingFirm` (SbeBoundsError if `src` is too short). */
   putClearingFirm(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 3, 8);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 3, 8);
     return this;
   }
 
@@ -1727,7 +1718,7 @@ export class TradeCaptureReportSidesEncoder {
 
   /** Copy 8 bytes from `src` at `srcOffset` into `ExecutingFirm` (SbeBoundsError if `src` is too short). */
   putExecutingFirm(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 11, 8);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 11, 8);
     return this;
   }
 
@@ -1753,7 +1744,7 @@ export class TradeCaptureReportSidesEncoder {
 
   /** Copy 16 bytes from `src` at `srcOffset` into `Account` (SbeBoundsError if `src` is too short). */
   putAccount(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 19, 16);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 19, 16);
     return this;
   }
 
@@ -1881,7 +1872,7 @@ export class TradeCaptureReportSidesPartiesDecoder {
       throw new SbeStateError(`TradeCaptureReport.Sides.Parties: next() past the count ${this.#count}`);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, this.#blockLength, 'TradeCaptureReport.Sides.Parties entry');
+    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 22), 'TradeCaptureReport.Sides.Parties entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -1933,8 +1924,7 @@ export class TradeCaptureReportSidesPartiesDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getPartyID(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset, dst, dstOffset, 20);
-    return charArrayLength(this.#buffer, this.#offset, 20);
+    return copyOut(this.#view, this.#offset, dst, dstOffset, 20);
   }
 
   /**
@@ -2053,7 +2043,7 @@ export class TradeCaptureReportSidesPartiesEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 22, 'TradeCaptureReport.Sides.Parties entry');
-    this.#buffer.fill(0, at, at + 22);
+    zero(this.#buffer, this.#view, at, 22);
     this.#offset = at;
     this.#parent.limit = at + 22;
     this.#index++;
@@ -2087,7 +2077,7 @@ export class TradeCaptureReportSidesPartiesEncoder {
 
   /** Copy 20 bytes from `src` at `srcOffset` into `PartyID` (SbeBoundsError if `src` is too short). */
   putPartyID(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset, 20);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset, 20);
     return this;
   }
 
@@ -2220,7 +2210,7 @@ export class TradeCaptureReportAttachmentsDecoder {
       throw new SbeStateError(`TradeCaptureReport.Attachments: next() past the count ${this.#count}`);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, this.#blockLength, 'TradeCaptureReport.Attachments entry');
+    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 64), 'TradeCaptureReport.Attachments entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -2284,8 +2274,7 @@ export class TradeCaptureReportAttachmentsDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getAttachmentName(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset, dst, dstOffset, 32);
-    return charArrayLength(this.#buffer, this.#offset, 32);
+    return copyOut(this.#view, this.#offset, dst, dstOffset, 32);
   }
 
   /**
@@ -2310,8 +2299,7 @@ export class TradeCaptureReportAttachmentsDecoder {
    * fit). Returns the number of bytes before the first NUL (the text length).
    */
   getAttachmentMediaType(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 32, dst, dstOffset, 32);
-    return charArrayLength(this.#buffer, this.#offset + 32, 32);
+    return copyOut(this.#view, this.#offset + 32, dst, dstOffset, 32);
   }
 
   /** Length in bytes of `EncodedAttachment` at the limit, without consuming it. */
@@ -2350,7 +2338,7 @@ export class TradeCaptureReportAttachmentsDecoder {
     const start = at + 4;
     checkBounds(this.#buffer, start, dataLength, 'TradeCaptureReport.Attachments.EncodedAttachment');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
     this.#parent.limit = start + dataLength;
     return n;
   }
@@ -2466,7 +2454,7 @@ export class TradeCaptureReportAttachmentsEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 64, 'TradeCaptureReport.Attachments entry');
-    this.#buffer.fill(0, at, at + 64);
+    zero(this.#buffer, this.#view, at, 64);
     this.#offset = at;
     this.#parent.limit = at + 64;
     this.#index++;
@@ -2514,7 +2502,7 @@ export class TradeCaptureReportAttachmentsEncoder {
    * short).
    */
   putAttachmentName(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset, 32);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset, 32);
     return this;
   }
 
@@ -2543,7 +2531,7 @@ export class TradeCaptureReportAttachmentsEncoder {
    * short).
    */
   putAttachmentMediaType(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 32, 32);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 32, 32);
     return this;
   }
 
@@ -2566,7 +2554,7 @@ export class TradeCaptureReportAttachmentsEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 4 + length, 'TradeCaptureReport.Attachments.EncodedAttachment');
-    copyBytes(src, srcOffset, this.#buffer, at + 4, length);
+    copyBytesIn(src, srcOffset, this.#view, at + 4, length);
     this.#view.setUint32(at, length, true);
     this.#parent.limit = at + 4 + length;
     return this;

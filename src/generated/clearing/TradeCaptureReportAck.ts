@@ -15,7 +15,7 @@
  *   xxxNullValue/xxxMinValue/xxxMaxValue statics are there for the caller to check against.
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeStateError, SbeValueError, charArrayLength, checkBounds, checkIndex, copyBytes, equals64, getUint64AsNumber, readCharArray, readText, setUint64, setUint64FromNumber, textLength, viewOf, writeCharArray, writeText } from '../../codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, readCharArray, readText, setUint64, textLength, uint64LE, viewOf, writeCharArray, writeText, writeUint64LE, zero } from '../../codec/sbe.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 
 /**
@@ -112,7 +112,7 @@ export class TradeCaptureReportAckDecoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
 
@@ -124,7 +124,7 @@ export class TradeCaptureReportAckDecoder {
    * Throws SbeBoundsError if the block does not fit. Re-wrapping the same buffer allocates nothing.
    */
   wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {
-    checkBounds(buffer, offset, actingBlockLength, 'TradeCaptureReportAck block');
+    checkBounds(buffer, offset, Math.max(actingBlockLength, 62), 'TradeCaptureReportAck block');
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#view = viewOf(buffer);
@@ -132,7 +132,7 @@ export class TradeCaptureReportAckDecoder {
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -161,11 +161,11 @@ export class TradeCaptureReportAckDecoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -173,7 +173,7 @@ export class TradeCaptureReportAckDecoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -210,7 +210,7 @@ export class TradeCaptureReportAckDecoder {
    * int64/uint64 null values).
    */
   transactTimeAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset, true);
+    return uint64LE(this.#view, this.#offset);
   }
 
   /**
@@ -227,12 +227,12 @@ export class TradeCaptureReportAckDecoder {
    * int64/uint64 null values).
    */
   tradeIDAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset + 8, true);
+    return uint64LE(this.#view, this.#offset + 8);
   }
 
   /** True when `TradeID` holds its null value (18446744073709551615) or is absent in the acting version. */
   tradeIDIsNull(): boolean {
-    return equals64(this.#view, this.#offset + 8, true, 0xffffffff, 0xffffffff);
+    return this.#view.getUint32(this.#offset + 8, true) === 0xffffffff && this.#view.getUint32(this.#offset + 8 + 4, true) === 0xffffffff;
   }
 
   /**
@@ -308,8 +308,7 @@ export class TradeCaptureReportAckDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getTradeReportID(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 21, dst, dstOffset, 20);
-    return charArrayLength(this.#buffer, this.#offset + 21, 20);
+    return copyOut(this.#view, this.#offset + 21, dst, dstOffset, 20);
   }
 
   /**
@@ -345,8 +344,7 @@ export class TradeCaptureReportAckDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getSecurityID(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 41, dst, dstOffset, 12);
-    return charArrayLength(this.#buffer, this.#offset + 41, 12);
+    return copyOut(this.#view, this.#offset + 41, dst, dstOffset, 12);
   }
 
   /** True when `SecurityID`[index] holds its null value (0) or is absent in the acting version. */
@@ -388,8 +386,7 @@ export class TradeCaptureReportAckDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getSecurityAltID(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 53, dst, dstOffset, 9);
-    return charArrayLength(this.#buffer, this.#offset + 53, 9);
+    return copyOut(this.#view, this.#offset + 53, dst, dstOffset, 9);
   }
 
   /** True when `SecurityAltID`[index] holds its null value (0) or is absent in the acting version. */
@@ -400,7 +397,7 @@ export class TradeCaptureReportAckDecoder {
 
   /** Length in bytes of `Text` at the limit, without consuming it. */
   textLength(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'TradeCaptureReportAck.Text length');
     return this.#view.getUint16(at, true);
   }
@@ -413,12 +410,12 @@ export class TradeCaptureReportAckDecoder {
    * Decodes the text (allocates) and moves the limit past it.
    */
   text(): string {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'TradeCaptureReportAck.Text length');
     const length = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, length, 'TradeCaptureReportAck.Text');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return readText(this.#buffer, start, length, 'UTF-8');
   }
 
@@ -427,25 +424,25 @@ export class TradeCaptureReportAckDecoder {
    * value. Returns the bytes copied. SbeBoundsError (limit unchanged) if they do not fit `dst`.
    */
   getText(dst: Uint8Array, dstOffset: number, length: number): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'TradeCaptureReportAck.Text length');
     const dataLength = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, dataLength, 'TradeCaptureReportAck.Text');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
-    this.#limit = start + dataLength;
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
+    this.#cursor.limit = start + dataLength;
     return n;
   }
 
   /** Move the limit past `Text` without reading it; returns its length. */
   skipText(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'TradeCaptureReportAck.Text length');
     const length = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, length, 'TradeCaptureReportAck.Text');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return length;
   }
 }
@@ -544,7 +541,7 @@ export class TradeCaptureReportAckEncoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
 
   /**
    * Point this encoder at `offset` (where the body starts, after any header), zero the 62-byte block and
@@ -559,8 +556,8 @@ export class TradeCaptureReportAckEncoder {
       this.#view = viewOf(buffer);
     }
     this.#offset = offset;
-    buffer.fill(0, offset, offset + 62);
-    this.#limit = offset + 62;
+    zero(buffer, this.#view, offset, 62);
+    this.#cursor.limit = offset + 62;
     return this;
   }
 
@@ -581,16 +578,16 @@ export class TradeCaptureReportAckEncoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /**
@@ -606,7 +603,7 @@ export class TradeCaptureReportAckEncoder {
 
   /** Set `TransactTime` from a safe integer; throws SbeValueError for any other number. */
   transactTimeAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset, value, true);
+    writeUint64LE(this.#view, this.#offset, value);
     return this;
   }
 
@@ -622,7 +619,7 @@ export class TradeCaptureReportAckEncoder {
 
   /** Set `TradeID` from a safe integer; throws SbeValueError for any other number. */
   tradeIDAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset + 8, value, true);
+    writeUint64LE(this.#view, this.#offset + 8, value);
     return this;
   }
 
@@ -695,7 +692,7 @@ export class TradeCaptureReportAckEncoder {
 
   /** Copy 20 bytes from `src` at `srcOffset` into `TradeReportID` (SbeBoundsError if `src` is too short). */
   putTradeReportID(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 21, 20);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 21, 20);
     return this;
   }
 
@@ -732,7 +729,7 @@ export class TradeCaptureReportAckEncoder {
 
   /** Copy 12 bytes from `src` at `srcOffset` into `SecurityID` (SbeBoundsError if `src` is too short). */
   putSecurityID(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 41, 12);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 41, 12);
     return this;
   }
 
@@ -769,7 +766,7 @@ export class TradeCaptureReportAckEncoder {
 
   /** Copy 9 bytes from `src` at `srcOffset` into `SecurityAltID` (SbeBoundsError if `src` is too short). */
   putSecurityAltID(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 53, 9);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 53, 9);
     return this;
   }
 
@@ -786,11 +783,11 @@ export class TradeCaptureReportAckEncoder {
     if (length > 4096) {
       throw new SbeValueError(`TradeCaptureReportAck.Text: ${length} bytes exceed the maximum length 4096`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2 + length, 'TradeCaptureReportAck.Text');
     writeText(this.#buffer, at + 2, value, 'UTF-8');
     this.#view.setUint16(at, length, true);
-    this.#limit = at + 2 + length;
+    this.#cursor.limit = at + 2 + length;
     return this;
   }
 
@@ -799,11 +796,11 @@ export class TradeCaptureReportAckEncoder {
     if (!(length >= 0 && length <= 4096)) {
       throw new SbeValueError(`TradeCaptureReportAck.Text: length ${length} is outside 0..4096`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2 + length, 'TradeCaptureReportAck.Text');
-    copyBytes(src, srcOffset, this.#buffer, at + 2, length);
+    copyBytesIn(src, srcOffset, this.#view, at + 2, length);
     this.#view.setUint16(at, length, true);
-    this.#limit = at + 2 + length;
+    this.#cursor.limit = at + 2 + length;
     return this;
   }
 }

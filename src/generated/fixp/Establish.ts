@@ -15,7 +15,7 @@
  *   xxxNullValue/xxxMinValue/xxxMaxValue statics are there for the caller to check against.
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytes, equals64, getUint64AsNumber, setUint64, setUint64FromNumber, viewOf } from '../../codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, setUint64, uint64LE, viewOf, writeUint64LE, zero } from '../../codec/sbe.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 
 /**
@@ -70,7 +70,7 @@ export class EstablishDecoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
 
@@ -82,7 +82,7 @@ export class EstablishDecoder {
    * Throws SbeBoundsError if the block does not fit. Re-wrapping the same buffer allocates nothing.
    */
   wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {
-    checkBounds(buffer, offset, actingBlockLength, 'Establish block');
+    checkBounds(buffer, offset, Math.max(actingBlockLength, 36), 'Establish block');
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#view = viewOf(buffer);
@@ -90,7 +90,7 @@ export class EstablishDecoder {
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -119,11 +119,11 @@ export class EstablishDecoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -131,7 +131,7 @@ export class EstablishDecoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -168,7 +168,7 @@ export class EstablishDecoder {
    * Returns 16.
    */
   getSessionId(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset, dst, dstOffset, 16);
+    copyBytesOut(this.#view, this.#offset, dst, dstOffset, 16);
     return 16;
   }
 
@@ -182,7 +182,7 @@ export class EstablishDecoder {
    * int64/uint64 null values).
    */
   timestampAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset + 16, true);
+    return uint64LE(this.#view, this.#offset + 16);
   }
 
   /** Field `KeepaliveInterval` (id 9): uint32 at offset 24, required. */
@@ -205,7 +205,7 @@ export class EstablishDecoder {
    * int64/uint64 null values).
    */
   nextSeqNoAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset + 28, true);
+    return uint64LE(this.#view, this.#offset + 28);
   }
 
   /**
@@ -213,12 +213,12 @@ export class EstablishDecoder {
    * version.
    */
   nextSeqNoIsNull(): boolean {
-    return equals64(this.#view, this.#offset + 28, true, 0xffffffff, 0xffffffff);
+    return this.#view.getUint32(this.#offset + 28, true) === 0xffffffff && this.#view.getUint32(this.#offset + 28 + 4, true) === 0xffffffff;
   }
 
   /** Length in bytes of `Credentials` at the limit, without consuming it. */
   credentialsLength(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'Establish.Credentials length');
     return this.#view.getUint16(at, true);
   }
@@ -229,12 +229,12 @@ export class EstablishDecoder {
    * Returns a copy of the bytes (allocates) and moves the limit past them.
    */
   credentials(): Uint8Array {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'Establish.Credentials length');
     const length = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, length, 'Establish.Credentials');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return this.#buffer.slice(start, start + length);
   }
 
@@ -243,25 +243,25 @@ export class EstablishDecoder {
    * whole value. Returns the bytes copied. SbeBoundsError (limit unchanged) if they do not fit `dst`.
    */
   getCredentials(dst: Uint8Array, dstOffset: number, length: number): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'Establish.Credentials length');
     const dataLength = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, dataLength, 'Establish.Credentials');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
-    this.#limit = start + dataLength;
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
+    this.#cursor.limit = start + dataLength;
     return n;
   }
 
   /** Move the limit past `Credentials` without reading it; returns its length. */
   skipCredentials(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'Establish.Credentials length');
     const length = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, length, 'Establish.Credentials');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return length;
   }
 }
@@ -318,7 +318,7 @@ export class EstablishEncoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
 
   /**
    * Point this encoder at `offset` (where the body starts, after any header), zero the 36-byte block and
@@ -333,8 +333,8 @@ export class EstablishEncoder {
       this.#view = viewOf(buffer);
     }
     this.#offset = offset;
-    buffer.fill(0, offset, offset + 36);
-    this.#limit = offset + 36;
+    zero(buffer, this.#view, offset, 36);
+    this.#cursor.limit = offset + 36;
     return this;
   }
 
@@ -355,16 +355,16 @@ export class EstablishEncoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /**
@@ -380,7 +380,7 @@ export class EstablishEncoder {
 
   /** Copy 16 bytes from `src` at `srcOffset` into `SessionId` (SbeBoundsError if `src` is too short). */
   putSessionId(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset, 16);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset, 16);
     return this;
   }
 
@@ -392,7 +392,7 @@ export class EstablishEncoder {
 
   /** Set `Timestamp` from a safe integer; throws SbeValueError for any other number. */
   timestampAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset + 16, value, true);
+    writeUint64LE(this.#view, this.#offset + 16, value);
     return this;
   }
 
@@ -415,7 +415,7 @@ export class EstablishEncoder {
 
   /** Set `NextSeqNo` from a safe integer; throws SbeValueError for any other number. */
   nextSeqNoAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset + 28, value, true);
+    writeUint64LE(this.#view, this.#offset + 28, value);
     return this;
   }
 
@@ -434,11 +434,11 @@ export class EstablishEncoder {
     if (!(length >= 0 && length <= 65534)) {
       throw new SbeValueError(`Establish.Credentials: length ${length} is outside 0..65534`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2 + length, 'Establish.Credentials');
-    copyBytes(src, srcOffset, this.#buffer, at + 2, length);
+    copyBytesIn(src, srcOffset, this.#view, at + 2, length);
     this.#view.setUint16(at, length, true);
-    this.#limit = at + 2 + length;
+    this.#cursor.limit = at + 2 + length;
     return this;
   }
 }

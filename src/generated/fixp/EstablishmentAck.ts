@@ -15,7 +15,7 @@
  *   xxxNullValue/xxxMinValue/xxxMaxValue statics are there for the caller to check against.
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeStateError, checkBounds, checkIndex, copyBytes, equals64, getUint64AsNumber, setUint64, setUint64FromNumber, viewOf } from '../../codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, setUint64, uint64LE, viewOf, writeUint64LE, zero } from '../../codec/sbe.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 
 /**
@@ -66,7 +66,7 @@ export class EstablishmentAckDecoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
 
@@ -78,7 +78,7 @@ export class EstablishmentAckDecoder {
    * Throws SbeBoundsError if the block does not fit. Re-wrapping the same buffer allocates nothing.
    */
   wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {
-    checkBounds(buffer, offset, actingBlockLength, 'EstablishmentAck block');
+    checkBounds(buffer, offset, Math.max(actingBlockLength, 36), 'EstablishmentAck block');
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#view = viewOf(buffer);
@@ -86,7 +86,7 @@ export class EstablishmentAckDecoder {
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -115,11 +115,11 @@ export class EstablishmentAckDecoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -127,7 +127,7 @@ export class EstablishmentAckDecoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -163,7 +163,7 @@ export class EstablishmentAckDecoder {
    * Returns 16.
    */
   getSessionId(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset, dst, dstOffset, 16);
+    copyBytesOut(this.#view, this.#offset, dst, dstOffset, 16);
     return 16;
   }
 
@@ -177,7 +177,7 @@ export class EstablishmentAckDecoder {
    * int64/uint64 null values).
    */
   requestTimestampAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset + 16, true);
+    return uint64LE(this.#view, this.#offset + 16);
   }
 
   /** Field `KeepaliveInterval` (id 9): uint32 at offset 24, required. */
@@ -199,7 +199,7 @@ export class EstablishmentAckDecoder {
    * int64/uint64 null values).
    */
   nextSeqNoAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset + 28, true);
+    return uint64LE(this.#view, this.#offset + 28);
   }
 
   /**
@@ -207,7 +207,7 @@ export class EstablishmentAckDecoder {
    * version.
    */
   nextSeqNoIsNull(): boolean {
-    return equals64(this.#view, this.#offset + 28, true, 0xffffffff, 0xffffffff);
+    return this.#view.getUint32(this.#offset + 28, true) === 0xffffffff && this.#view.getUint32(this.#offset + 28 + 4, true) === 0xffffffff;
   }
 }
 
@@ -259,7 +259,7 @@ export class EstablishmentAckEncoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
 
   /**
    * Point this encoder at `offset` (where the body starts, after any header), zero the 36-byte block and
@@ -274,8 +274,8 @@ export class EstablishmentAckEncoder {
       this.#view = viewOf(buffer);
     }
     this.#offset = offset;
-    buffer.fill(0, offset, offset + 36);
-    this.#limit = offset + 36;
+    zero(buffer, this.#view, offset, 36);
+    this.#cursor.limit = offset + 36;
     return this;
   }
 
@@ -296,16 +296,16 @@ export class EstablishmentAckEncoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /**
@@ -321,7 +321,7 @@ export class EstablishmentAckEncoder {
 
   /** Copy 16 bytes from `src` at `srcOffset` into `SessionId` (SbeBoundsError if `src` is too short). */
   putSessionId(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset, 16);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset, 16);
     return this;
   }
 
@@ -333,7 +333,7 @@ export class EstablishmentAckEncoder {
 
   /** Set `RequestTimestamp` from a safe integer; throws SbeValueError for any other number. */
   requestTimestampAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset + 16, value, true);
+    writeUint64LE(this.#view, this.#offset + 16, value);
     return this;
   }
 
@@ -355,7 +355,7 @@ export class EstablishmentAckEncoder {
 
   /** Set `NextSeqNo` from a safe integer; throws SbeValueError for any other number. */
   nextSeqNoAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset + 28, value, true);
+    writeUint64LE(this.#view, this.#offset + 28, value);
     return this;
   }
 }

@@ -15,7 +15,7 @@
  *   xxxNullValue/xxxMinValue/xxxMaxValue statics are there for the caller to check against.
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeStateError, checkBounds, checkIndex, copyBytes, equals64, getUint64AsNumber, setUint64, setUint64FromNumber, viewOf } from '../../codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, setUint64, uint64LE, viewOf, writeUint64LE, zero } from '../../codec/sbe.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 
 /**
@@ -52,7 +52,7 @@ export class FinishedSendingDecoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
 
@@ -64,7 +64,7 @@ export class FinishedSendingDecoder {
    * Throws SbeBoundsError if the block does not fit. Re-wrapping the same buffer allocates nothing.
    */
   wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {
-    checkBounds(buffer, offset, actingBlockLength, 'FinishedSending block');
+    checkBounds(buffer, offset, Math.max(actingBlockLength, 24), 'FinishedSending block');
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#view = viewOf(buffer);
@@ -72,7 +72,7 @@ export class FinishedSendingDecoder {
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -101,11 +101,11 @@ export class FinishedSendingDecoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -113,7 +113,7 @@ export class FinishedSendingDecoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -149,7 +149,7 @@ export class FinishedSendingDecoder {
    * Returns 16.
    */
   getSessionId(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset, dst, dstOffset, 16);
+    copyBytesOut(this.#view, this.#offset, dst, dstOffset, 16);
     return 16;
   }
 
@@ -167,7 +167,7 @@ export class FinishedSendingDecoder {
    * int64/uint64 null values).
    */
   lastSeqNoAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset + 16, true);
+    return uint64LE(this.#view, this.#offset + 16);
   }
 
   /**
@@ -175,7 +175,7 @@ export class FinishedSendingDecoder {
    * version.
    */
   lastSeqNoIsNull(): boolean {
-    return equals64(this.#view, this.#offset + 16, true, 0xffffffff, 0xffffffff);
+    return this.#view.getUint32(this.#offset + 16, true) === 0xffffffff && this.#view.getUint32(this.#offset + 16 + 4, true) === 0xffffffff;
   }
 }
 
@@ -213,7 +213,7 @@ export class FinishedSendingEncoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
 
   /**
    * Point this encoder at `offset` (where the body starts, after any header), zero the 24-byte block and
@@ -228,8 +228,8 @@ export class FinishedSendingEncoder {
       this.#view = viewOf(buffer);
     }
     this.#offset = offset;
-    buffer.fill(0, offset, offset + 24);
-    this.#limit = offset + 24;
+    zero(buffer, this.#view, offset, 24);
+    this.#cursor.limit = offset + 24;
     return this;
   }
 
@@ -250,16 +250,16 @@ export class FinishedSendingEncoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /**
@@ -275,7 +275,7 @@ export class FinishedSendingEncoder {
 
   /** Copy 16 bytes from `src` at `srcOffset` into `SessionId` (SbeBoundsError if `src` is too short). */
   putSessionId(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset, 16);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset, 16);
     return this;
   }
 
@@ -291,7 +291,7 @@ export class FinishedSendingEncoder {
 
   /** Set `LastSeqNo` from a safe integer; throws SbeValueError for any other number. */
   lastSeqNoAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset + 16, value, true);
+    writeUint64LE(this.#view, this.#offset + 16, value);
     return this;
   }
 }

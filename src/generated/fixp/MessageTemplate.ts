@@ -15,7 +15,7 @@
  *   xxxNullValue/xxxMinValue/xxxMaxValue statics are there for the caller to check against.
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeStateError, SbeValueError, checkBounds, copyBytes, equals64, getUint64AsNumber, setUint64, setUint64FromNumber, viewOf } from '../../codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, copyBytesIn, copyBytesOut, setUint64, uint64LE, viewOf, writeUint64LE, zero } from '../../codec/sbe.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 
 /**
@@ -61,7 +61,7 @@ export class MessageTemplateDecoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
 
@@ -73,7 +73,7 @@ export class MessageTemplateDecoder {
    * Throws SbeBoundsError if the block does not fit. Re-wrapping the same buffer allocates nothing.
    */
   wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {
-    checkBounds(buffer, offset, actingBlockLength, 'MessageTemplate block');
+    checkBounds(buffer, offset, Math.max(actingBlockLength, 12), 'MessageTemplate block');
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#view = viewOf(buffer);
@@ -81,7 +81,7 @@ export class MessageTemplateDecoder {
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -110,11 +110,11 @@ export class MessageTemplateDecoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -122,7 +122,7 @@ export class MessageTemplateDecoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -168,7 +168,7 @@ export class MessageTemplateDecoder {
    * int64/uint64 null values).
    */
   effectiveTimeAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset + 4, true);
+    return uint64LE(this.#view, this.#offset + 4);
   }
 
   /**
@@ -176,12 +176,12 @@ export class MessageTemplateDecoder {
    * version.
    */
   effectiveTimeIsNull(): boolean {
-    return equals64(this.#view, this.#offset + 4, true, 0xffffffff, 0xffffffff);
+    return this.#view.getUint32(this.#offset + 4, true) === 0xffffffff && this.#view.getUint32(this.#offset + 4 + 4, true) === 0xffffffff;
   }
 
   /** Length in bytes of `Version` at the limit, without consuming it. */
   versionLength(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'MessageTemplate.Version length');
     return this.#view.getUint16(at, true);
   }
@@ -194,12 +194,12 @@ export class MessageTemplateDecoder {
    * Returns a copy of the bytes (allocates) and moves the limit past them.
    */
   version(): Uint8Array {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'MessageTemplate.Version length');
     const length = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, length, 'MessageTemplate.Version');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return this.#buffer.slice(start, start + length);
   }
 
@@ -208,31 +208,31 @@ export class MessageTemplateDecoder {
    * value. Returns the bytes copied. SbeBoundsError (limit unchanged) if they do not fit `dst`.
    */
   getVersion(dst: Uint8Array, dstOffset: number, length: number): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'MessageTemplate.Version length');
     const dataLength = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, dataLength, 'MessageTemplate.Version');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
-    this.#limit = start + dataLength;
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
+    this.#cursor.limit = start + dataLength;
     return n;
   }
 
   /** Move the limit past `Version` without reading it; returns its length. */
   skipVersion(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'MessageTemplate.Version length');
     const length = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, length, 'MessageTemplate.Version');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return length;
   }
 
   /** Length in bytes of `Template` at the limit, without consuming it. */
   templateLength(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'MessageTemplate.Template length');
     return this.#view.getUint16(at, true);
   }
@@ -245,12 +245,12 @@ export class MessageTemplateDecoder {
    * Returns a copy of the bytes (allocates) and moves the limit past them.
    */
   template(): Uint8Array {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'MessageTemplate.Template length');
     const length = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, length, 'MessageTemplate.Template');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return this.#buffer.slice(start, start + length);
   }
 
@@ -259,25 +259,25 @@ export class MessageTemplateDecoder {
    * value. Returns the bytes copied. SbeBoundsError (limit unchanged) if they do not fit `dst`.
    */
   getTemplate(dst: Uint8Array, dstOffset: number, length: number): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'MessageTemplate.Template length');
     const dataLength = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, dataLength, 'MessageTemplate.Template');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
-    this.#limit = start + dataLength;
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
+    this.#cursor.limit = start + dataLength;
     return n;
   }
 
   /** Move the limit past `Template` without reading it; returns its length. */
   skipTemplate(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'MessageTemplate.Template length');
     const length = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, length, 'MessageTemplate.Template');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return length;
   }
 }
@@ -325,7 +325,7 @@ export class MessageTemplateEncoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
 
   /**
    * Point this encoder at `offset` (where the body starts, after any header), zero the 12-byte block and
@@ -340,8 +340,8 @@ export class MessageTemplateEncoder {
       this.#view = viewOf(buffer);
     }
     this.#offset = offset;
-    buffer.fill(0, offset, offset + 12);
-    this.#limit = offset + 12;
+    zero(buffer, this.#view, offset, 12);
+    this.#cursor.limit = offset + 12;
     return this;
   }
 
@@ -362,16 +362,16 @@ export class MessageTemplateEncoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /**
@@ -396,7 +396,7 @@ export class MessageTemplateEncoder {
 
   /** Set `EffectiveTime` from a safe integer; throws SbeValueError for any other number. */
   effectiveTimeAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset + 4, value, true);
+    writeUint64LE(this.#view, this.#offset + 4, value);
     return this;
   }
 
@@ -417,11 +417,11 @@ export class MessageTemplateEncoder {
     if (!(length >= 0 && length <= 65534)) {
       throw new SbeValueError(`MessageTemplate.Version: length ${length} is outside 0..65534`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2 + length, 'MessageTemplate.Version');
-    copyBytes(src, srcOffset, this.#buffer, at + 2, length);
+    copyBytesIn(src, srcOffset, this.#view, at + 2, length);
     this.#view.setUint16(at, length, true);
-    this.#limit = at + 2 + length;
+    this.#cursor.limit = at + 2 + length;
     return this;
   }
 
@@ -442,11 +442,11 @@ export class MessageTemplateEncoder {
     if (!(length >= 0 && length <= 65534)) {
       throw new SbeValueError(`MessageTemplate.Template: length ${length} is outside 0..65534`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2 + length, 'MessageTemplate.Template');
-    copyBytes(src, srcOffset, this.#buffer, at + 2, length);
+    copyBytesIn(src, srcOffset, this.#view, at + 2, length);
     this.#view.setUint16(at, length, true);
-    this.#limit = at + 2 + length;
+    this.#cursor.limit = at + 2 + length;
     return this;
   }
 }

@@ -15,7 +15,7 @@
  *   xxxNullValue/xxxMinValue/xxxMaxValue statics are there for the caller to check against.
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeStateError, checkBounds, getUint64AsNumber, setUint64, setUint64FromNumber, viewOf } from '../../codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, checkBounds, setUint64, uint64LE, viewOf, writeUint64LE, zero } from '../../codec/sbe.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 
 /**
@@ -53,7 +53,7 @@ export class NotAppliedDecoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
 
@@ -65,7 +65,7 @@ export class NotAppliedDecoder {
    * Throws SbeBoundsError if the block does not fit. Re-wrapping the same buffer allocates nothing.
    */
   wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {
-    checkBounds(buffer, offset, actingBlockLength, 'NotApplied block');
+    checkBounds(buffer, offset, Math.max(actingBlockLength, 12), 'NotApplied block');
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#view = viewOf(buffer);
@@ -73,7 +73,7 @@ export class NotAppliedDecoder {
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -102,11 +102,11 @@ export class NotAppliedDecoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -114,7 +114,7 @@ export class NotAppliedDecoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -149,7 +149,7 @@ export class NotAppliedDecoder {
    * int64/uint64 null values).
    */
   fromSeqNoAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset, true);
+    return uint64LE(this.#view, this.#offset);
   }
 
   /**
@@ -197,7 +197,7 @@ export class NotAppliedEncoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
 
   /**
    * Point this encoder at `offset` (where the body starts, after any header), zero the 12-byte block and
@@ -212,8 +212,8 @@ export class NotAppliedEncoder {
       this.#view = viewOf(buffer);
     }
     this.#offset = offset;
-    buffer.fill(0, offset, offset + 12);
-    this.#limit = offset + 12;
+    zero(buffer, this.#view, offset, 12);
+    this.#cursor.limit = offset + 12;
     return this;
   }
 
@@ -234,16 +234,16 @@ export class NotAppliedEncoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /**
@@ -258,7 +258,7 @@ export class NotAppliedEncoder {
 
   /** Set `FromSeqNo` from a safe integer; throws SbeValueError for any other number. */
   fromSeqNoAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset, value, true);
+    writeUint64LE(this.#view, this.#offset, value);
     return this;
   }
 

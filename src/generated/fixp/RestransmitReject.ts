@@ -15,7 +15,7 @@
  *   xxxNullValue/xxxMinValue/xxxMaxValue statics are there for the caller to check against.
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytes, getUint64AsNumber, readText, setUint64, setUint64FromNumber, textLength, viewOf, writeText } from '../../codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, readText, setUint64, textLength, uint64LE, viewOf, writeText, writeUint64LE, zero } from '../../codec/sbe.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 
 /**
@@ -62,7 +62,7 @@ export class RestransmitRejectDecoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
 
@@ -74,7 +74,7 @@ export class RestransmitRejectDecoder {
    * Throws SbeBoundsError if the block does not fit. Re-wrapping the same buffer allocates nothing.
    */
   wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {
-    checkBounds(buffer, offset, actingBlockLength, 'RestransmitReject block');
+    checkBounds(buffer, offset, Math.max(actingBlockLength, 25), 'RestransmitReject block');
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#view = viewOf(buffer);
@@ -82,7 +82,7 @@ export class RestransmitRejectDecoder {
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -111,11 +111,11 @@ export class RestransmitRejectDecoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -123,7 +123,7 @@ export class RestransmitRejectDecoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -160,7 +160,7 @@ export class RestransmitRejectDecoder {
    * Returns 16.
    */
   getSessionId(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset, dst, dstOffset, 16);
+    copyBytesOut(this.#view, this.#offset, dst, dstOffset, 16);
     return 16;
   }
 
@@ -174,7 +174,7 @@ export class RestransmitRejectDecoder {
    * int64/uint64 null values).
    */
   requestTimestampAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset + 16, true);
+    return uint64LE(this.#view, this.#offset + 16);
   }
 
   /**
@@ -188,7 +188,7 @@ export class RestransmitRejectDecoder {
 
   /** Length in bytes of `Reason` at the limit, without consuming it. */
   reasonLength(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'RestransmitReject.Reason length');
     return this.#view.getUint16(at, true);
   }
@@ -199,12 +199,12 @@ export class RestransmitRejectDecoder {
    * Decodes the text (allocates) and moves the limit past it.
    */
   reason(): string {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'RestransmitReject.Reason length');
     const length = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, length, 'RestransmitReject.Reason');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return readText(this.#buffer, start, length, 'US-ASCII');
   }
 
@@ -213,25 +213,25 @@ export class RestransmitRejectDecoder {
    * value. Returns the bytes copied. SbeBoundsError (limit unchanged) if they do not fit `dst`.
    */
   getReason(dst: Uint8Array, dstOffset: number, length: number): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'RestransmitReject.Reason length');
     const dataLength = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, dataLength, 'RestransmitReject.Reason');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
-    this.#limit = start + dataLength;
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
+    this.#cursor.limit = start + dataLength;
     return n;
   }
 
   /** Move the limit past `Reason` without reading it; returns its length. */
   skipReason(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'RestransmitReject.Reason length');
     const length = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, length, 'RestransmitReject.Reason');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return length;
   }
 }
@@ -280,7 +280,7 @@ export class RestransmitRejectEncoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
 
   /**
    * Point this encoder at `offset` (where the body starts, after any header), zero the 25-byte block and
@@ -295,8 +295,8 @@ export class RestransmitRejectEncoder {
       this.#view = viewOf(buffer);
     }
     this.#offset = offset;
-    buffer.fill(0, offset, offset + 25);
-    this.#limit = offset + 25;
+    zero(buffer, this.#view, offset, 25);
+    this.#cursor.limit = offset + 25;
     return this;
   }
 
@@ -317,16 +317,16 @@ export class RestransmitRejectEncoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /**
@@ -342,7 +342,7 @@ export class RestransmitRejectEncoder {
 
   /** Copy 16 bytes from `src` at `srcOffset` into `SessionId` (SbeBoundsError if `src` is too short). */
   putSessionId(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset, 16);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset, 16);
     return this;
   }
 
@@ -354,7 +354,7 @@ export class RestransmitRejectEncoder {
 
   /** Set `RequestTimestamp` from a safe integer; throws SbeValueError for any other number. */
   requestTimestampAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset + 16, value, true);
+    writeUint64LE(this.#view, this.#offset + 16, value);
     return this;
   }
 
@@ -379,11 +379,11 @@ export class RestransmitRejectEncoder {
     if (length > 65534) {
       throw new SbeValueError(`RestransmitReject.Reason: ${length} bytes exceed the maximum length 65534`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2 + length, 'RestransmitReject.Reason');
     writeText(this.#buffer, at + 2, value, 'US-ASCII');
     this.#view.setUint16(at, length, true);
-    this.#limit = at + 2 + length;
+    this.#cursor.limit = at + 2 + length;
     return this;
   }
 
@@ -392,11 +392,11 @@ export class RestransmitRejectEncoder {
     if (!(length >= 0 && length <= 65534)) {
       throw new SbeValueError(`RestransmitReject.Reason: length ${length} is outside 0..65534`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2 + length, 'RestransmitReject.Reason');
-    copyBytes(src, srcOffset, this.#buffer, at + 2, length);
+    copyBytesIn(src, srcOffset, this.#view, at + 2, length);
     this.#view.setUint16(at, length, true);
-    this.#limit = at + 2 + length;
+    this.#cursor.limit = at + 2 + length;
     return this;
   }
 }

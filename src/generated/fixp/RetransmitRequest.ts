@@ -15,7 +15,7 @@
  *   xxxNullValue/xxxMinValue/xxxMaxValue statics are there for the caller to check against.
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeStateError, checkBounds, checkIndex, copyBytes, getUint64AsNumber, setUint64, setUint64FromNumber, viewOf } from '../../codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, setUint64, uint64LE, viewOf, writeUint64LE, zero } from '../../codec/sbe.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 
 /**
@@ -66,7 +66,7 @@ export class RetransmitRequestDecoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
 
@@ -78,7 +78,7 @@ export class RetransmitRequestDecoder {
    * Throws SbeBoundsError if the block does not fit. Re-wrapping the same buffer allocates nothing.
    */
   wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {
-    checkBounds(buffer, offset, actingBlockLength, 'RetransmitRequest block');
+    checkBounds(buffer, offset, Math.max(actingBlockLength, 36), 'RetransmitRequest block');
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#view = viewOf(buffer);
@@ -86,7 +86,7 @@ export class RetransmitRequestDecoder {
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -115,11 +115,11 @@ export class RetransmitRequestDecoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -127,7 +127,7 @@ export class RetransmitRequestDecoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -163,7 +163,7 @@ export class RetransmitRequestDecoder {
    * Returns 16.
    */
   getSessionId(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset, dst, dstOffset, 16);
+    copyBytesOut(this.#view, this.#offset, dst, dstOffset, 16);
     return 16;
   }
 
@@ -177,7 +177,7 @@ export class RetransmitRequestDecoder {
    * int64/uint64 null values).
    */
   timestampAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset + 16, true);
+    return uint64LE(this.#view, this.#offset + 16);
   }
 
   /**
@@ -194,7 +194,7 @@ export class RetransmitRequestDecoder {
    * int64/uint64 null values).
    */
   fromSeqNoAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset + 24, true);
+    return uint64LE(this.#view, this.#offset + 24);
   }
 
   /**
@@ -255,7 +255,7 @@ export class RetransmitRequestEncoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
 
   /**
    * Point this encoder at `offset` (where the body starts, after any header), zero the 36-byte block and
@@ -270,8 +270,8 @@ export class RetransmitRequestEncoder {
       this.#view = viewOf(buffer);
     }
     this.#offset = offset;
-    buffer.fill(0, offset, offset + 36);
-    this.#limit = offset + 36;
+    zero(buffer, this.#view, offset, 36);
+    this.#cursor.limit = offset + 36;
     return this;
   }
 
@@ -292,16 +292,16 @@ export class RetransmitRequestEncoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /**
@@ -317,7 +317,7 @@ export class RetransmitRequestEncoder {
 
   /** Copy 16 bytes from `src` at `srcOffset` into `SessionId` (SbeBoundsError if `src` is too short). */
   putSessionId(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset, 16);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset, 16);
     return this;
   }
 
@@ -329,7 +329,7 @@ export class RetransmitRequestEncoder {
 
   /** Set `Timestamp` from a safe integer; throws SbeValueError for any other number. */
   timestampAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset + 16, value, true);
+    writeUint64LE(this.#view, this.#offset + 16, value);
     return this;
   }
 
@@ -345,7 +345,7 @@ export class RetransmitRequestEncoder {
 
   /** Set `FromSeqNo` from a safe integer; throws SbeValueError for any other number. */
   fromSeqNoAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset + 24, value, true);
+    writeUint64LE(this.#view, this.#offset + 24, value);
     return this;
   }
 

@@ -15,7 +15,7 @@
  *   xxxNullValue/xxxMinValue/xxxMaxValue statics are there for the caller to check against.
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytes, readText, textLength, viewOf, writeText } from '../../codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, readText, textLength, viewOf, writeText, zero } from '../../codec/sbe.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 
 /**
@@ -55,7 +55,7 @@ export class TerminateDecoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
 
@@ -67,7 +67,7 @@ export class TerminateDecoder {
    * Throws SbeBoundsError if the block does not fit. Re-wrapping the same buffer allocates nothing.
    */
   wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {
-    checkBounds(buffer, offset, actingBlockLength, 'Terminate block');
+    checkBounds(buffer, offset, Math.max(actingBlockLength, 17), 'Terminate block');
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#view = viewOf(buffer);
@@ -75,7 +75,7 @@ export class TerminateDecoder {
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -104,11 +104,11 @@ export class TerminateDecoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -116,7 +116,7 @@ export class TerminateDecoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -153,7 +153,7 @@ export class TerminateDecoder {
    * Returns 16.
    */
   getSessionId(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset, dst, dstOffset, 16);
+    copyBytesOut(this.#view, this.#offset, dst, dstOffset, 16);
     return 16;
   }
 
@@ -168,7 +168,7 @@ export class TerminateDecoder {
 
   /** Length in bytes of `Reason` at the limit, without consuming it. */
   reasonLength(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'Terminate.Reason length');
     return this.#view.getUint16(at, true);
   }
@@ -179,12 +179,12 @@ export class TerminateDecoder {
    * Decodes the text (allocates) and moves the limit past it.
    */
   reason(): string {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'Terminate.Reason length');
     const length = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, length, 'Terminate.Reason');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return readText(this.#buffer, start, length, 'US-ASCII');
   }
 
@@ -193,25 +193,25 @@ export class TerminateDecoder {
    * value. Returns the bytes copied. SbeBoundsError (limit unchanged) if they do not fit `dst`.
    */
   getReason(dst: Uint8Array, dstOffset: number, length: number): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'Terminate.Reason length');
     const dataLength = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, dataLength, 'Terminate.Reason');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
-    this.#limit = start + dataLength;
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
+    this.#cursor.limit = start + dataLength;
     return n;
   }
 
   /** Move the limit past `Reason` without reading it; returns its length. */
   skipReason(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'Terminate.Reason length');
     const length = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, length, 'Terminate.Reason');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return length;
   }
 }
@@ -253,7 +253,7 @@ export class TerminateEncoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
 
   /**
    * Point this encoder at `offset` (where the body starts, after any header), zero the 17-byte block and
@@ -268,8 +268,8 @@ export class TerminateEncoder {
       this.#view = viewOf(buffer);
     }
     this.#offset = offset;
-    buffer.fill(0, offset, offset + 17);
-    this.#limit = offset + 17;
+    zero(buffer, this.#view, offset, 17);
+    this.#cursor.limit = offset + 17;
     return this;
   }
 
@@ -290,16 +290,16 @@ export class TerminateEncoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /**
@@ -315,7 +315,7 @@ export class TerminateEncoder {
 
   /** Copy 16 bytes from `src` at `srcOffset` into `SessionId` (SbeBoundsError if `src` is too short). */
   putSessionId(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset, 16);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset, 16);
     return this;
   }
 
@@ -340,11 +340,11 @@ export class TerminateEncoder {
     if (length > 65534) {
       throw new SbeValueError(`Terminate.Reason: ${length} bytes exceed the maximum length 65534`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2 + length, 'Terminate.Reason');
     writeText(this.#buffer, at + 2, value, 'US-ASCII');
     this.#view.setUint16(at, length, true);
-    this.#limit = at + 2 + length;
+    this.#cursor.limit = at + 2 + length;
     return this;
   }
 
@@ -353,11 +353,11 @@ export class TerminateEncoder {
     if (!(length >= 0 && length <= 65534)) {
       throw new SbeValueError(`Terminate.Reason: length ${length} is outside 0..65534`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2 + length, 'Terminate.Reason');
-    copyBytes(src, srcOffset, this.#buffer, at + 2, length);
+    copyBytesIn(src, srcOffset, this.#view, at + 2, length);
     this.#view.setUint16(at, length, true);
-    this.#limit = at + 2 + length;
+    this.#cursor.limit = at + 2 + length;
     return this;
   }
 }

@@ -15,7 +15,7 @@
  *   xxxNullValue/xxxMinValue/xxxMaxValue statics are there for the caller to check against.
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
-import { EMPTY_BUFFER, SbeStateError, checkBounds } from '../../codec/sbe.js';
+import { EMPTY_BUFFER, SbeCursor, SbeStateError, checkBounds } from '../../codec/sbe.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 
 /**
@@ -35,7 +35,7 @@ export class UnsequencedHeartbeatDecoder {
 
   #buffer: Uint8Array = EMPTY_BUFFER;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
 
@@ -48,11 +48,13 @@ export class UnsequencedHeartbeatDecoder {
    */
   wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {
     checkBounds(buffer, offset, actingBlockLength, 'UnsequencedHeartbeat block');
-    this.#buffer = buffer;
+    if (buffer !== this.#buffer) {
+      this.#buffer = buffer;
+    }
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -81,11 +83,11 @@ export class UnsequencedHeartbeatDecoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -93,7 +95,7 @@ export class UnsequencedHeartbeatDecoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -132,7 +134,7 @@ export class UnsequencedHeartbeatEncoder {
 
   #buffer: Uint8Array = EMPTY_BUFFER;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
 
   /**
    * Point this encoder at `offset` (where the body starts, after any header), zero the 0-byte block and
@@ -142,9 +144,11 @@ export class UnsequencedHeartbeatEncoder {
    */
   wrap(buffer: Uint8Array, offset: number): this {
     checkBounds(buffer, offset, 0, 'UnsequencedHeartbeat block');
-    this.#buffer = buffer;
+    if (buffer !== this.#buffer) {
+      this.#buffer = buffer;
+    }
     this.#offset = offset;
-    this.#limit = offset + 0;
+    this.#cursor.limit = offset + 0;
     return this;
   }
 
@@ -165,15 +169,15 @@ export class UnsequencedHeartbeatEncoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 }

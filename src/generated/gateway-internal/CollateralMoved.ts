@@ -15,7 +15,7 @@
  *   xxxNullValue/xxxMinValue/xxxMaxValue statics are there for the caller to check against.
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeStateError, charArrayLength, checkBounds, checkIndex, copyBytes, getUint64AsNumber, readCharArray, setUint64, setUint64FromNumber, viewOf, writeCharArray } from '../../codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, checkBounds, checkIndex, copyBytesIn, copyOut, readCharArray, setUint64, uint64LE, viewOf, writeCharArray, writeUint64LE, zero } from '../../codec/sbe.js';
 import { CurrencyAmountDecoder, CurrencyAmountEncoder } from './CurrencyAmount.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 import { MoneyDecoder, MoneyEncoder } from './Money.js';
@@ -100,7 +100,7 @@ export class CollateralMovedDecoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
   readonly #quantity_ = new QtyNULLDecoder();
@@ -115,7 +115,7 @@ export class CollateralMovedDecoder {
    * Throws SbeBoundsError if the block does not fit. Re-wrapping the same buffer allocates nothing.
    */
   wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {
-    checkBounds(buffer, offset, actingBlockLength, 'CollateralMoved block');
+    checkBounds(buffer, offset, Math.max(actingBlockLength, 77), 'CollateralMoved block');
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#view = viewOf(buffer);
@@ -123,7 +123,7 @@ export class CollateralMovedDecoder {
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -152,11 +152,11 @@ export class CollateralMovedDecoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -164,7 +164,7 @@ export class CollateralMovedDecoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -211,7 +211,7 @@ export class CollateralMovedDecoder {
    * int64/uint64 null values).
    */
   timestampNsAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset, true);
+    return uint64LE(this.#view, this.#offset);
   }
 
   /**
@@ -291,8 +291,7 @@ export class CollateralMovedDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getMemberId(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 37, dst, dstOffset, 8);
-    return charArrayLength(this.#buffer, this.#offset + 37, 8);
+    return copyOut(this.#view, this.#offset + 37, dst, dstOffset, 8);
   }
 
   /**
@@ -317,8 +316,7 @@ export class CollateralMovedDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getMovementId(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 45, dst, dstOffset, 20);
-    return charArrayLength(this.#buffer, this.#offset + 45, 20);
+    return copyOut(this.#view, this.#offset + 45, dst, dstOffset, 20);
   }
 
   /**
@@ -343,8 +341,7 @@ export class CollateralMovedDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getSecurityId(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 65, dst, dstOffset, 12);
-    return charArrayLength(this.#buffer, this.#offset + 65, 12);
+    return copyOut(this.#view, this.#offset + 65, dst, dstOffset, 12);
   }
 
   /** True when `securityId`[index] holds its null value (0) or is absent in the acting version. */
@@ -433,7 +430,7 @@ export class CollateralMovedEncoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   readonly #quantity_ = new QtyNULLEncoder();
   readonly #valueAfterHaircut_ = new MoneyEncoder();
   readonly #amount_ = new CurrencyAmountEncoder();
@@ -451,8 +448,8 @@ export class CollateralMovedEncoder {
       this.#view = viewOf(buffer);
     }
     this.#offset = offset;
-    buffer.fill(0, offset, offset + 77);
-    this.#limit = offset + 77;
+    zero(buffer, this.#view, offset, 77);
+    this.#cursor.limit = offset + 77;
     return this;
   }
 
@@ -473,16 +470,16 @@ export class CollateralMovedEncoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /**
@@ -509,7 +506,7 @@ export class CollateralMovedEncoder {
 
   /** Set `timestampNs` from a safe integer; throws SbeValueError for any other number. */
   timestampNsAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset, value, true);
+    writeUint64LE(this.#view, this.#offset, value);
     return this;
   }
 
@@ -592,7 +589,7 @@ export class CollateralMovedEncoder {
 
   /** Copy 8 bytes from `src` at `srcOffset` into `memberId` (SbeBoundsError if `src` is too short). */
   putMemberId(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 37, 8);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 37, 8);
     return this;
   }
 
@@ -618,7 +615,7 @@ export class CollateralMovedEncoder {
 
   /** Copy 20 bytes from `src` at `srcOffset` into `movementId` (SbeBoundsError if `src` is too short). */
   putMovementId(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 45, 20);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 45, 20);
     return this;
   }
 
@@ -644,7 +641,7 @@ export class CollateralMovedEncoder {
 
   /** Copy 12 bytes from `src` at `srcOffset` into `securityId` (SbeBoundsError if `src` is too short). */
   putSecurityId(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 65, 12);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 65, 12);
     return this;
   }
 }

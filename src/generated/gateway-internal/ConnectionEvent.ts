@@ -15,7 +15,7 @@
  *   xxxNullValue/xxxMinValue/xxxMaxValue statics are there for the caller to check against.
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytes, getUint64AsNumber, readText, setUint64, setUint64FromNumber, textLength, viewOf, writeText } from '../../codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, readText, setUint64, textLength, uint64LE, viewOf, writeText, writeUint64LE, zero } from '../../codec/sbe.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 
 /**
@@ -97,7 +97,7 @@ export class ConnectionEventDecoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
 
@@ -109,7 +109,7 @@ export class ConnectionEventDecoder {
    * Throws SbeBoundsError if the block does not fit. Re-wrapping the same buffer allocates nothing.
    */
   wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {
-    checkBounds(buffer, offset, actingBlockLength, 'ConnectionEvent block');
+    checkBounds(buffer, offset, Math.max(actingBlockLength, 38), 'ConnectionEvent block');
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#view = viewOf(buffer);
@@ -117,7 +117,7 @@ export class ConnectionEventDecoder {
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -146,11 +146,11 @@ export class ConnectionEventDecoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -158,7 +158,7 @@ export class ConnectionEventDecoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -195,7 +195,7 @@ export class ConnectionEventDecoder {
    * int64/uint64 null values).
    */
   timestampNsAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset, true);
+    return uint64LE(this.#view, this.#offset);
   }
 
   /**
@@ -278,13 +278,13 @@ export class ConnectionEventDecoder {
    * Returns 16.
    */
   getRemoteAddress(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 22, dst, dstOffset, 16);
+    copyBytesOut(this.#view, this.#offset + 22, dst, dstOffset, 16);
     return 16;
   }
 
   /** Length in bytes of `reason` at the limit, without consuming it. */
   reasonLength(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'ConnectionEvent.reason length');
     return this.#view.getUint16(at, true);
   }
@@ -297,12 +297,12 @@ export class ConnectionEventDecoder {
    * Decodes the text (allocates) and moves the limit past it.
    */
   reason(): string {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'ConnectionEvent.reason length');
     const length = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, length, 'ConnectionEvent.reason');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return readText(this.#buffer, start, length, 'UTF-8');
   }
 
@@ -311,25 +311,25 @@ export class ConnectionEventDecoder {
    * value. Returns the bytes copied. SbeBoundsError (limit unchanged) if they do not fit `dst`.
    */
   getReason(dst: Uint8Array, dstOffset: number, length: number): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'ConnectionEvent.reason length');
     const dataLength = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, dataLength, 'ConnectionEvent.reason');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
-    this.#limit = start + dataLength;
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
+    this.#cursor.limit = start + dataLength;
     return n;
   }
 
   /** Move the limit past `reason` without reading it; returns its length. */
   skipReason(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'ConnectionEvent.reason length');
     const length = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, length, 'ConnectionEvent.reason');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return length;
   }
 }
@@ -413,7 +413,7 @@ export class ConnectionEventEncoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
 
   /**
    * Point this encoder at `offset` (where the body starts, after any header), zero the 38-byte block and
@@ -428,8 +428,8 @@ export class ConnectionEventEncoder {
       this.#view = viewOf(buffer);
     }
     this.#offset = offset;
-    buffer.fill(0, offset, offset + 38);
-    this.#limit = offset + 38;
+    zero(buffer, this.#view, offset, 38);
+    this.#cursor.limit = offset + 38;
     return this;
   }
 
@@ -450,16 +450,16 @@ export class ConnectionEventEncoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /**
@@ -475,7 +475,7 @@ export class ConnectionEventEncoder {
 
   /** Set `timestampNs` from a safe integer; throws SbeValueError for any other number. */
   timestampNsAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset, value, true);
+    writeUint64LE(this.#view, this.#offset, value);
     return this;
   }
 
@@ -558,7 +558,7 @@ export class ConnectionEventEncoder {
 
   /** Copy 16 bytes from `src` at `srcOffset` into `remoteAddress` (SbeBoundsError if `src` is too short). */
   putRemoteAddress(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 22, 16);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 22, 16);
     return this;
   }
 
@@ -575,11 +575,11 @@ export class ConnectionEventEncoder {
     if (length > 4096) {
       throw new SbeValueError(`ConnectionEvent.reason: ${length} bytes exceed the maximum length 4096`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2 + length, 'ConnectionEvent.reason');
     writeText(this.#buffer, at + 2, value, 'UTF-8');
     this.#view.setUint16(at, length, true);
-    this.#limit = at + 2 + length;
+    this.#cursor.limit = at + 2 + length;
     return this;
   }
 
@@ -588,11 +588,11 @@ export class ConnectionEventEncoder {
     if (!(length >= 0 && length <= 4096)) {
       throw new SbeValueError(`ConnectionEvent.reason: length ${length} is outside 0..4096`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2 + length, 'ConnectionEvent.reason');
-    copyBytes(src, srcOffset, this.#buffer, at + 2, length);
+    copyBytesIn(src, srcOffset, this.#view, at + 2, length);
     this.#view.setUint16(at, length, true);
-    this.#limit = at + 2 + length;
+    this.#cursor.limit = at + 2 + length;
     return this;
   }
 }

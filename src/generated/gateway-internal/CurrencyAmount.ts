@@ -2,7 +2,7 @@
 /**
  * Composite `CurrencyAmount` of schema `gateway.internal` (id 601, version 1, littleEndian).
  */
-import { EMPTY_BUFFER, charArrayLength, checkBounds, checkIndex, copyBytes, readCharArray, writeCharArray } from '../../codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, checkBounds, checkIndex, copyBytesIn, copyOut, readCharArray, viewOf, writeCharArray } from '../../codec/sbe.js';
 import { MoneyDecoder, MoneyEncoder } from './Money.js';
 
 /**
@@ -29,6 +29,7 @@ export class CurrencyAmountDecoder {
   static readonly currencyCharacterEncoding: string = 'US-ASCII';
 
   #buffer: Uint8Array = EMPTY_BUFFER;
+  #view: DataView = EMPTY_VIEW;
   #offset = 0;
   #actingVersion = 0;
   readonly #amount_ = new MoneyDecoder();
@@ -41,7 +42,10 @@ export class CurrencyAmountDecoder {
    */
   wrap(buffer: Uint8Array, offset: number, actingVersion: number = 1): this {
     checkBounds(buffer, offset, 11, 'CurrencyAmount');
-    this.#buffer = buffer;
+    if (buffer !== this.#buffer) {
+      this.#buffer = buffer;
+      this.#view = viewOf(buffer);
+    }
     this.#offset = offset;
     this.#actingVersion = actingVersion;
     return this;
@@ -90,8 +94,7 @@ export class CurrencyAmountDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getCurrency(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 8, dst, dstOffset, 3);
-    return charArrayLength(this.#buffer, this.#offset + 8, 3);
+    return copyOut(this.#view, this.#offset + 8, dst, dstOffset, 3);
   }
 }
 
@@ -119,6 +122,7 @@ export class CurrencyAmountEncoder {
   static readonly currencyCharacterEncoding: string = 'US-ASCII';
 
   #buffer: Uint8Array = EMPTY_BUFFER;
+  #view: DataView = EMPTY_VIEW;
   #offset = 0;
   readonly #amount_ = new MoneyEncoder();
 
@@ -129,7 +133,10 @@ export class CurrencyAmountEncoder {
    */
   wrap(buffer: Uint8Array, offset: number): this {
     checkBounds(buffer, offset, 11, 'CurrencyAmount');
-    this.#buffer = buffer;
+    if (buffer !== this.#buffer) {
+      this.#buffer = buffer;
+      this.#view = viewOf(buffer);
+    }
     this.#offset = offset;
     return this;
   }
@@ -172,7 +179,7 @@ export class CurrencyAmountEncoder {
 
   /** Copy 3 bytes from `src` at `srcOffset` into `currency` (SbeBoundsError if `src` is too short). */
   putCurrency(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 8, 3);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 8, 3);
     return this;
   }
 }

@@ -2,7 +2,7 @@
 /**
  * Composite `FrameHeader` of schema `gateway.internal` (id 601, version 1, littleEndian).
  */
-import { EMPTY_BUFFER, EMPTY_VIEW, checkBounds, getUint64AsNumber, setUint64, setUint64FromNumber, viewOf } from '../../codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, checkBounds, setUint64, uint64LE, viewOf, writeUint64LE } from '../../codec/sbe.js';
 import { FrameFlagsDecoder, FrameFlagsEncoder } from './FrameFlags.js';
 
 /**
@@ -157,7 +157,7 @@ export class FrameHeaderDecoder {
    * the int64/uint64 null values).
    */
   receiveTimestampNsAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset + 16, true);
+    return uint64LE(this.#view, this.#offset + 16);
   }
 
   /**
@@ -174,7 +174,7 @@ export class FrameHeaderDecoder {
    * int64/uint64 null values).
    */
   sequenceAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset + 24, true);
+    return uint64LE(this.#view, this.#offset + 24);
   }
 }
 
@@ -319,7 +319,7 @@ export class FrameHeaderEncoder {
 
   /** Set `receiveTimestampNs` from a safe integer; throws SbeValueError for any other number. */
   receiveTimestampNsAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset + 16, value, true);
+    writeUint64LE(this.#view, this.#offset + 16, value);
     return this;
   }
 
@@ -335,7 +335,7 @@ export class FrameHeaderEncoder {
 
   /** Set `sequence` from a safe integer; throws SbeValueError for any other number. */
   sequenceAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset + 24, value, true);
+    writeUint64LE(this.#view, this.#offset + 24, value);
     return this;
   }
 }

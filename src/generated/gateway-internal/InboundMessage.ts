@@ -15,7 +15,7 @@
  *   xxxNullValue/xxxMinValue/xxxMaxValue statics are there for the caller to check against.
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeStateError, SbeValueError, charArrayLength, checkBounds, checkIndex, copyBytes, getUint64AsNumber, readCharArray, setUint64, setUint64FromNumber, viewOf, writeCharArray } from '../../codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, readCharArray, setUint64, uint64LE, viewOf, writeCharArray, writeUint64LE, zero } from '../../codec/sbe.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 
 /**
@@ -87,7 +87,7 @@ export class InboundMessageDecoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
 
@@ -99,7 +99,7 @@ export class InboundMessageDecoder {
    * Throws SbeBoundsError if the block does not fit. Re-wrapping the same buffer allocates nothing.
    */
   wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {
-    checkBounds(buffer, offset, actingBlockLength, 'InboundMessage block');
+    checkBounds(buffer, offset, Math.max(actingBlockLength, actingVersion >= 1 ? 28 : 25), 'InboundMessage block');
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#view = viewOf(buffer);
@@ -107,7 +107,7 @@ export class InboundMessageDecoder {
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -136,11 +136,11 @@ export class InboundMessageDecoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -148,7 +148,7 @@ export class InboundMessageDecoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -196,7 +196,7 @@ export class InboundMessageDecoder {
    * int64/uint64 null values).
    */
   receivedNsAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset, true);
+    return uint64LE(this.#view, this.#offset);
   }
 
   /**
@@ -213,7 +213,7 @@ export class InboundMessageDecoder {
    * int64/uint64 null values).
    */
   seqNumAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset + 8, true);
+    return uint64LE(this.#view, this.#offset + 8);
   }
 
   /**
@@ -271,8 +271,7 @@ export class InboundMessageDecoder {
    */
   getMsgType(dst: Uint8Array, dstOffset: number): number {
     if (this.#actingVersion < 1) return 0;
-    copyBytes(this.#buffer, this.#offset + 25, dst, dstOffset, 3);
-    return charArrayLength(this.#buffer, this.#offset + 25, 3);
+    return copyOut(this.#view, this.#offset + 25, dst, dstOffset, 3);
   }
 
   /** True when `msgType`[index] holds its null value (0) or is absent in the acting version. */
@@ -284,7 +283,7 @@ export class InboundMessageDecoder {
 
   /** Length in bytes of `rawMessage` at the limit, without consuming it. */
   rawMessageLength(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'InboundMessage.rawMessage length');
     return this.#view.getUint32(at, true);
   }
@@ -297,12 +296,12 @@ export class InboundMessageDecoder {
    * Returns a copy of the bytes (allocates) and moves the limit past them.
    */
   rawMessage(): Uint8Array {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'InboundMessage.rawMessage length');
     const length = this.#view.getUint32(at, true);
     const start = at + 4;
     checkBounds(this.#buffer, start, length, 'InboundMessage.rawMessage');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return this.#buffer.slice(start, start + length);
   }
 
@@ -311,25 +310,25 @@ export class InboundMessageDecoder {
    * whole value. Returns the bytes copied. SbeBoundsError (limit unchanged) if they do not fit `dst`.
    */
   getRawMessage(dst: Uint8Array, dstOffset: number, length: number): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'InboundMessage.rawMessage length');
     const dataLength = this.#view.getUint32(at, true);
     const start = at + 4;
     checkBounds(this.#buffer, start, dataLength, 'InboundMessage.rawMessage');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
-    this.#limit = start + dataLength;
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
+    this.#cursor.limit = start + dataLength;
     return n;
   }
 
   /** Move the limit past `rawMessage` without reading it; returns its length. */
   skipRawMessage(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'InboundMessage.rawMessage length');
     const length = this.#view.getUint32(at, true);
     const start = at + 4;
     checkBounds(this.#buffer, start, length, 'InboundMessage.rawMessage');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return length;
   }
 }
@@ -403,7 +402,7 @@ export class InboundMessageEncoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
 
   /**
    * Point this encoder at `offset` (where the body starts, after any header), zero the 28-byte block and
@@ -418,8 +417,8 @@ export class InboundMessageEncoder {
       this.#view = viewOf(buffer);
     }
     this.#offset = offset;
-    buffer.fill(0, offset, offset + 28);
-    this.#limit = offset + 28;
+    zero(buffer, this.#view, offset, 28);
+    this.#cursor.limit = offset + 28;
     return this;
   }
 
@@ -440,16 +439,16 @@ export class InboundMessageEncoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /**
@@ -476,7 +475,7 @@ export class InboundMessageEncoder {
 
   /** Set `receivedNs` from a safe integer; throws SbeValueError for any other number. */
   receivedNsAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset, value, true);
+    writeUint64LE(this.#view, this.#offset, value);
     return this;
   }
 
@@ -492,7 +491,7 @@ export class InboundMessageEncoder {
 
   /** Set `seqNum` from a safe integer; throws SbeValueError for any other number. */
   seqNumAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset + 8, value, true);
+    writeUint64LE(this.#view, this.#offset + 8, value);
     return this;
   }
 
@@ -550,7 +549,7 @@ export class InboundMessageEncoder {
 
   /** Copy 3 bytes from `src` at `srcOffset` into `msgType` (SbeBoundsError if `src` is too short). */
   putMsgType(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 25, 3);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 25, 3);
     return this;
   }
 
@@ -571,11 +570,11 @@ export class InboundMessageEncoder {
     if (!(length >= 0 && length <= 1048576)) {
       throw new SbeValueError(`InboundMessage.rawMessage: length ${length} is outside 0..1048576`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4 + length, 'InboundMessage.rawMessage');
-    copyBytes(src, srcOffset, this.#buffer, at + 4, length);
+    copyBytesIn(src, srcOffset, this.#view, at + 4, length);
     this.#view.setUint32(at, length, true);
-    this.#limit = at + 4 + length;
+    this.#cursor.limit = at + 4 + length;
     return this;
   }
 }

@@ -16,7 +16,7 @@
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
 import type { SbeLimitOwner } from '../../codec/sbe.js';
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeStateError, SbeValueError, charArrayLength, checkBounds, checkIndex, copyBytes, getUint64AsNumber, readCharArray, setUint64, setUint64FromNumber, viewOf, writeCharArray } from '../../codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyOut, readCharArray, setUint64, uint64LE, viewOf, writeCharArray, writeUint64LE, zero } from '../../codec/sbe.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 import { MoneyDecoder, MoneyEncoder } from './Money.js';
 
@@ -89,10 +89,10 @@ export class MarginCalculatedDecoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
-  readonly #accounts_ = new MarginCalculatedAccountsDecoder(this);
+  readonly #accounts_ = new MarginCalculatedAccountsDecoder(this.#cursor);
   readonly #totalRequirement_ = new MoneyDecoder();
   readonly #collateralValue_ = new MoneyDecoder();
   readonly #excessDeficit_ = new MoneyDecoder();
@@ -105,7 +105,7 @@ export class MarginCalculatedDecoder {
    * Throws SbeBoundsError if the block does not fit. Re-wrapping the same buffer allocates nothing.
    */
   wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {
-    checkBounds(buffer, offset, actingBlockLength, 'MarginCalculated block');
+    checkBounds(buffer, offset, Math.max(actingBlockLength, 45), 'MarginCalculated block');
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#view = viewOf(buffer);
@@ -113,7 +113,7 @@ export class MarginCalculatedDecoder {
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -142,11 +142,11 @@ export class MarginCalculatedDecoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -154,7 +154,7 @@ export class MarginCalculatedDecoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -205,7 +205,7 @@ export class MarginCalculatedDecoder {
    * int64/uint64 null values).
    */
   timestampNsAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset, true);
+    return uint64LE(this.#view, this.#offset);
   }
 
   /**
@@ -272,8 +272,7 @@ export class MarginCalculatedDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getMemberId(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 34, dst, dstOffset, 8);
-    return charArrayLength(this.#buffer, this.#offset + 34, 8);
+    return copyOut(this.#view, this.#offset + 34, dst, dstOffset, 8);
   }
 
   /**
@@ -298,8 +297,7 @@ export class MarginCalculatedDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getCurrency(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 42, dst, dstOffset, 3);
-    return charArrayLength(this.#buffer, this.#offset + 42, 3);
+    return copyOut(this.#view, this.#offset + 42, dst, dstOffset, 3);
   }
 
   /**
@@ -384,8 +382,8 @@ export class MarginCalculatedEncoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
-  readonly #accounts_ = new MarginCalculatedAccountsEncoder(this);
+  readonly #cursor = new SbeCursor();
+  readonly #accounts_ = new MarginCalculatedAccountsEncoder(this.#cursor);
   readonly #totalRequirement_ = new MoneyEncoder();
   readonly #collateralValue_ = new MoneyEncoder();
   readonly #excessDeficit_ = new MoneyEncoder();
@@ -403,8 +401,8 @@ export class MarginCalculatedEncoder {
       this.#view = viewOf(buffer);
     }
     this.#offset = offset;
-    buffer.fill(0, offset, offset + 45);
-    this.#limit = offset + 45;
+    zero(buffer, this.#view, offset, 45);
+    this.#cursor.limit = offset + 45;
     return this;
   }
 
@@ -425,16 +423,16 @@ export class MarginCalculatedEncoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /**
@@ -461,7 +459,7 @@ export class MarginCalculatedEncoder {
 
   /** Set `timestampNs` from a safe integer; throws SbeValueError for any other number. */
   timestampNsAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset, value, true);
+    writeUint64LE(this.#view, this.#offset, value);
     return this;
   }
 
@@ -530,7 +528,7 @@ export class MarginCalculatedEncoder {
 
   /** Copy 8 bytes from `src` at `srcOffset` into `memberId` (SbeBoundsError if `src` is too short). */
   putMemberId(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 34, 8);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 34, 8);
     return this;
   }
 
@@ -556,7 +554,7 @@ export class MarginCalculatedEncoder {
 
   /** Copy 3 bytes from `src` at `srcOffset` into `currency` (SbeBoundsError if `src` is too short). */
   putCurrency(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 42, 3);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 42, 3);
     return this;
   }
 
@@ -670,7 +668,7 @@ export class MarginCalculatedAccountsDecoder {
       throw new SbeStateError(`MarginCalculated.accounts: next() past the count ${this.#count}`);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, this.#blockLength, 'MarginCalculated.accounts entry');
+    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 24), 'MarginCalculated.accounts entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -737,8 +735,7 @@ export class MarginCalculatedAccountsDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getAccount(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 8, dst, dstOffset, 16);
-    return charArrayLength(this.#buffer, this.#offset + 8, 16);
+    return copyOut(this.#view, this.#offset + 8, dst, dstOffset, 16);
   }
 
   /**
@@ -846,7 +843,7 @@ export class MarginCalculatedAccountsEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 24, 'MarginCalculated.accounts entry');
-    this.#buffer.fill(0, at, at + 24);
+    zero(this.#buffer, this.#view, at, 24);
     this.#offset = at;
     this.#parent.limit = at + 24;
     this.#index++;
@@ -891,7 +888,7 @@ export class MarginCalculatedAccountsEncoder {
 
   /** Copy 16 bytes from `src` at `srcOffset` into `account` (SbeBoundsError if `src` is too short). */
   putAccount(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 8, 16);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 8, 16);
     return this;
   }
 
@@ -997,7 +994,7 @@ export class MarginCalculatedAccountsComponentsDecoder {
       throw new SbeStateError(`MarginCalculated.accounts.components: next() past the count ${this.#count}`);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, this.#blockLength, 'MarginCalculated.accounts.components entry');
+    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 9), 'MarginCalculated.accounts.components entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -1134,7 +1131,7 @@ export class MarginCalculatedAccountsComponentsEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 9, 'MarginCalculated.accounts.components entry');
-    this.#buffer.fill(0, at, at + 9);
+    zero(this.#buffer, this.#view, at, 9);
     this.#offset = at;
     this.#parent.limit = at + 9;
     this.#index++;

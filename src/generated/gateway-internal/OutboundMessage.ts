@@ -15,7 +15,7 @@
  *   xxxNullValue/xxxMinValue/xxxMaxValue statics are there for the caller to check against.
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeStateError, SbeValueError, charArrayLength, checkBounds, checkIndex, copyBytes, equals64, getUint64AsNumber, readCharArray, setUint64, setUint64FromNumber, viewOf, writeCharArray } from '../../codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, readCharArray, setUint64, uint64LE, viewOf, writeCharArray, writeUint64LE, zero } from '../../codec/sbe.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 
 /**
@@ -88,7 +88,7 @@ export class OutboundMessageDecoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
 
@@ -100,7 +100,7 @@ export class OutboundMessageDecoder {
    * Throws SbeBoundsError if the block does not fit. Re-wrapping the same buffer allocates nothing.
    */
   wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {
-    checkBounds(buffer, offset, actingBlockLength, 'OutboundMessage block');
+    checkBounds(buffer, offset, Math.max(actingBlockLength, actingVersion >= 1 ? 32 : 29), 'OutboundMessage block');
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#view = viewOf(buffer);
@@ -108,7 +108,7 @@ export class OutboundMessageDecoder {
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -137,11 +137,11 @@ export class OutboundMessageDecoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -149,7 +149,7 @@ export class OutboundMessageDecoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -197,7 +197,7 @@ export class OutboundMessageDecoder {
    * int64/uint64 null values).
    */
   enqueuedNsAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset, true);
+    return uint64LE(this.#view, this.#offset);
   }
 
   /**
@@ -214,7 +214,7 @@ export class OutboundMessageDecoder {
    * int64/uint64 null values).
    */
   seqNumAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset + 8, true);
+    return uint64LE(this.#view, this.#offset + 8);
   }
 
   /**
@@ -232,7 +232,7 @@ export class OutboundMessageDecoder {
    * int64/uint64 null values).
    */
   causePositionAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset + 16, true);
+    return uint64LE(this.#view, this.#offset + 16);
   }
 
   /**
@@ -240,7 +240,7 @@ export class OutboundMessageDecoder {
    * version.
    */
   causePositionIsNull(): boolean {
-    return equals64(this.#view, this.#offset + 16, true, 0xffffffff, 0xffffffff);
+    return this.#view.getUint32(this.#offset + 16, true) === 0xffffffff && this.#view.getUint32(this.#offset + 16 + 4, true) === 0xffffffff;
   }
 
   /**
@@ -289,8 +289,7 @@ export class OutboundMessageDecoder {
    */
   getMsgType(dst: Uint8Array, dstOffset: number): number {
     if (this.#actingVersion < 1) return 0;
-    copyBytes(this.#buffer, this.#offset + 29, dst, dstOffset, 3);
-    return charArrayLength(this.#buffer, this.#offset + 29, 3);
+    return copyOut(this.#view, this.#offset + 29, dst, dstOffset, 3);
   }
 
   /** True when `msgType`[index] holds its null value (0) or is absent in the acting version. */
@@ -302,7 +301,7 @@ export class OutboundMessageDecoder {
 
   /** Length in bytes of `rawMessage` at the limit, without consuming it. */
   rawMessageLength(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'OutboundMessage.rawMessage length');
     return this.#view.getUint32(at, true);
   }
@@ -315,12 +314,12 @@ export class OutboundMessageDecoder {
    * Returns a copy of the bytes (allocates) and moves the limit past them.
    */
   rawMessage(): Uint8Array {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'OutboundMessage.rawMessage length');
     const length = this.#view.getUint32(at, true);
     const start = at + 4;
     checkBounds(this.#buffer, start, length, 'OutboundMessage.rawMessage');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return this.#buffer.slice(start, start + length);
   }
 
@@ -329,25 +328,25 @@ export class OutboundMessageDecoder {
    * whole value. Returns the bytes copied. SbeBoundsError (limit unchanged) if they do not fit `dst`.
    */
   getRawMessage(dst: Uint8Array, dstOffset: number, length: number): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'OutboundMessage.rawMessage length');
     const dataLength = this.#view.getUint32(at, true);
     const start = at + 4;
     checkBounds(this.#buffer, start, dataLength, 'OutboundMessage.rawMessage');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
-    this.#limit = start + dataLength;
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
+    this.#cursor.limit = start + dataLength;
     return n;
   }
 
   /** Move the limit past `rawMessage` without reading it; returns its length. */
   skipRawMessage(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'OutboundMessage.rawMessage length');
     const length = this.#view.getUint32(at, true);
     const start = at + 4;
     checkBounds(this.#buffer, start, length, 'OutboundMessage.rawMessage');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return length;
   }
 }
@@ -422,7 +421,7 @@ export class OutboundMessageEncoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
 
   /**
    * Point this encoder at `offset` (where the body starts, after any header), zero the 32-byte block and
@@ -437,8 +436,8 @@ export class OutboundMessageEncoder {
       this.#view = viewOf(buffer);
     }
     this.#offset = offset;
-    buffer.fill(0, offset, offset + 32);
-    this.#limit = offset + 32;
+    zero(buffer, this.#view, offset, 32);
+    this.#cursor.limit = offset + 32;
     return this;
   }
 
@@ -459,16 +458,16 @@ export class OutboundMessageEncoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /**
@@ -495,7 +494,7 @@ export class OutboundMessageEncoder {
 
   /** Set `enqueuedNs` from a safe integer; throws SbeValueError for any other number. */
   enqueuedNsAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset, value, true);
+    writeUint64LE(this.#view, this.#offset, value);
     return this;
   }
 
@@ -511,7 +510,7 @@ export class OutboundMessageEncoder {
 
   /** Set `seqNum` from a safe integer; throws SbeValueError for any other number. */
   seqNumAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset + 8, value, true);
+    writeUint64LE(this.#view, this.#offset + 8, value);
     return this;
   }
 
@@ -528,7 +527,7 @@ export class OutboundMessageEncoder {
 
   /** Set `causePosition` from a safe integer; throws SbeValueError for any other number. */
   causePositionAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset + 16, value, true);
+    writeUint64LE(this.#view, this.#offset + 16, value);
     return this;
   }
 
@@ -576,7 +575,7 @@ export class OutboundMessageEncoder {
 
   /** Copy 3 bytes from `src` at `srcOffset` into `msgType` (SbeBoundsError if `src` is too short). */
   putMsgType(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 29, 3);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 29, 3);
     return this;
   }
 
@@ -597,11 +596,11 @@ export class OutboundMessageEncoder {
     if (!(length >= 0 && length <= 1048576)) {
       throw new SbeValueError(`OutboundMessage.rawMessage: length ${length} is outside 0..1048576`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4 + length, 'OutboundMessage.rawMessage');
-    copyBytes(src, srcOffset, this.#buffer, at + 4, length);
+    copyBytesIn(src, srcOffset, this.#view, at + 4, length);
     this.#view.setUint32(at, length, true);
-    this.#limit = at + 4 + length;
+    this.#cursor.limit = at + 4 + length;
     return this;
   }
 }

@@ -15,7 +15,7 @@
  *   xxxNullValue/xxxMinValue/xxxMaxValue statics are there for the caller to check against.
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeStateError, charArrayLength, checkBounds, checkIndex, copyBytes, equals64, getUint64AsNumber, readCharArray, setUint64, setUint64FromNumber, viewOf, writeCharArray } from '../../codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, checkBounds, checkIndex, copyBytesIn, copyOut, readCharArray, setUint64, uint64LE, viewOf, writeCharArray, writeUint64LE, zero } from '../../codec/sbe.js';
 import { CurrencyAmountDecoder, CurrencyAmountEncoder } from './CurrencyAmount.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 import { QtyDecoder, QtyEncoder } from './Qty.js';
@@ -91,7 +91,7 @@ export class PositionChangedDecoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
   readonly #netQty_ = new QtyDecoder();
@@ -105,7 +105,7 @@ export class PositionChangedDecoder {
    * Throws SbeBoundsError if the block does not fit. Re-wrapping the same buffer allocates nothing.
    */
   wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {
-    checkBounds(buffer, offset, actingBlockLength, 'PositionChanged block');
+    checkBounds(buffer, offset, Math.max(actingBlockLength, 57), 'PositionChanged block');
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#view = viewOf(buffer);
@@ -113,7 +113,7 @@ export class PositionChangedDecoder {
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -142,11 +142,11 @@ export class PositionChangedDecoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -154,7 +154,7 @@ export class PositionChangedDecoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -201,7 +201,7 @@ export class PositionChangedDecoder {
    * int64/uint64 null values).
    */
   timestampNsAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset, true);
+    return uint64LE(this.#view, this.#offset);
   }
 
   /**
@@ -229,12 +229,12 @@ export class PositionChangedDecoder {
    * int64/uint64 null values).
    */
   tradeIdAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset + 16, true);
+    return uint64LE(this.#view, this.#offset + 16);
   }
 
   /** True when `tradeId` holds its null value (18446744073709551615) or is absent in the acting version. */
   tradeIdIsNull(): boolean {
-    return equals64(this.#view, this.#offset + 16, true, 0xffffffff, 0xffffffff);
+    return this.#view.getUint32(this.#offset + 16, true) === 0xffffffff && this.#view.getUint32(this.#offset + 16 + 4, true) === 0xffffffff;
   }
 
   /**
@@ -279,8 +279,7 @@ export class PositionChangedDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getMemberId(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 37, dst, dstOffset, 8);
-    return charArrayLength(this.#buffer, this.#offset + 37, 8);
+    return copyOut(this.#view, this.#offset + 37, dst, dstOffset, 8);
   }
 
   /**
@@ -305,8 +304,7 @@ export class PositionChangedDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getSecurityId(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 45, dst, dstOffset, 12);
-    return charArrayLength(this.#buffer, this.#offset + 45, 12);
+    return copyOut(this.#view, this.#offset + 45, dst, dstOffset, 12);
   }
 }
 
@@ -381,7 +379,7 @@ export class PositionChangedEncoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   readonly #netQty_ = new QtyEncoder();
   readonly #netMoney_ = new CurrencyAmountEncoder();
 
@@ -398,8 +396,8 @@ export class PositionChangedEncoder {
       this.#view = viewOf(buffer);
     }
     this.#offset = offset;
-    buffer.fill(0, offset, offset + 57);
-    this.#limit = offset + 57;
+    zero(buffer, this.#view, offset, 57);
+    this.#cursor.limit = offset + 57;
     return this;
   }
 
@@ -420,16 +418,16 @@ export class PositionChangedEncoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /**
@@ -456,7 +454,7 @@ export class PositionChangedEncoder {
 
   /** Set `timestampNs` from a safe integer; throws SbeValueError for any other number. */
   timestampNsAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset, value, true);
+    writeUint64LE(this.#view, this.#offset, value);
     return this;
   }
 
@@ -483,7 +481,7 @@ export class PositionChangedEncoder {
 
   /** Set `tradeId` from a safe integer; throws SbeValueError for any other number. */
   tradeIdAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset + 16, value, true);
+    writeUint64LE(this.#view, this.#offset + 16, value);
     return this;
   }
 
@@ -530,7 +528,7 @@ export class PositionChangedEncoder {
 
   /** Copy 8 bytes from `src` at `srcOffset` into `memberId` (SbeBoundsError if `src` is too short). */
   putMemberId(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 37, 8);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 37, 8);
     return this;
   }
 
@@ -556,7 +554,7 @@ export class PositionChangedEncoder {
 
   /** Copy 12 bytes from `src` at `srcOffset` into `securityId` (SbeBoundsError if `src` is too short). */
   putSecurityId(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 45, 12);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 45, 12);
     return this;
   }
 }

@@ -2,7 +2,7 @@
 /**
  * Composite `RecordHeader` of schema `gateway.internal` (id 601, version 1, littleEndian).
  */
-import { EMPTY_BUFFER, EMPTY_VIEW, checkBounds, getUint64AsNumber, setUint64, setUint64FromNumber, viewOf } from '../../codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, checkBounds, setUint64, uint64LE, viewOf, writeUint64LE } from '../../codec/sbe.js';
 import { RecordFlagsDecoder, RecordFlagsEncoder } from './RecordFlags.js';
 
 /**
@@ -121,7 +121,7 @@ export class RecordHeaderDecoder {
    * int64/uint64 null values).
    */
   positionAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset + 8, true);
+    return uint64LE(this.#view, this.#offset + 8);
   }
 
   /**
@@ -138,7 +138,7 @@ export class RecordHeaderDecoder {
    * int64/uint64 null values).
    */
   timestampNsAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset + 16, true);
+    return uint64LE(this.#view, this.#offset + 16);
   }
 
   /**
@@ -287,7 +287,7 @@ export class RecordHeaderEncoder {
 
   /** Set `position` from a safe integer; throws SbeValueError for any other number. */
   positionAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset + 8, value, true);
+    writeUint64LE(this.#view, this.#offset + 8, value);
     return this;
   }
 
@@ -303,7 +303,7 @@ export class RecordHeaderEncoder {
 
   /** Set `timestampNs` from a safe integer; throws SbeValueError for any other number. */
   timestampNsAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset + 16, value, true);
+    writeUint64LE(this.#view, this.#offset + 16, value);
     return this;
   }
 

@@ -15,7 +15,7 @@
  *   xxxNullValue/xxxMinValue/xxxMaxValue statics are there for the caller to check against.
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeStateError, checkBounds, getUint64AsNumber, setUint64, setUint64FromNumber, viewOf } from '../../codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, checkBounds, setUint64, uint64LE, viewOf, writeUint64LE, zero } from '../../codec/sbe.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 
 /**
@@ -79,7 +79,7 @@ export class SequenceResetDecoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
 
@@ -91,7 +91,7 @@ export class SequenceResetDecoder {
    * Throws SbeBoundsError if the block does not fit. Re-wrapping the same buffer allocates nothing.
    */
   wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {
-    checkBounds(buffer, offset, actingBlockLength, 'SequenceReset block');
+    checkBounds(buffer, offset, Math.max(actingBlockLength, 30), 'SequenceReset block');
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#view = viewOf(buffer);
@@ -99,7 +99,7 @@ export class SequenceResetDecoder {
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -128,11 +128,11 @@ export class SequenceResetDecoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -140,7 +140,7 @@ export class SequenceResetDecoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -187,7 +187,7 @@ export class SequenceResetDecoder {
    * int64/uint64 null values).
    */
   timestampNsAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset, true);
+    return uint64LE(this.#view, this.#offset);
   }
 
   /**
@@ -204,7 +204,7 @@ export class SequenceResetDecoder {
    * int64/uint64 null values).
    */
   newSeqNoAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset + 8, true);
+    return uint64LE(this.#view, this.#offset + 8);
   }
 
   /**
@@ -221,7 +221,7 @@ export class SequenceResetDecoder {
    * int64/uint64 null values).
    */
   previousSeqNoAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset + 16, true);
+    return uint64LE(this.#view, this.#offset + 16);
   }
 
   /**
@@ -317,7 +317,7 @@ export class SequenceResetEncoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
 
   /**
    * Point this encoder at `offset` (where the body starts, after any header), zero the 30-byte block and
@@ -332,8 +332,8 @@ export class SequenceResetEncoder {
       this.#view = viewOf(buffer);
     }
     this.#offset = offset;
-    buffer.fill(0, offset, offset + 30);
-    this.#limit = offset + 30;
+    zero(buffer, this.#view, offset, 30);
+    this.#cursor.limit = offset + 30;
     return this;
   }
 
@@ -354,16 +354,16 @@ export class SequenceResetEncoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /**
@@ -390,7 +390,7 @@ export class SequenceResetEncoder {
 
   /** Set `timestampNs` from a safe integer; throws SbeValueError for any other number. */
   timestampNsAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset, value, true);
+    writeUint64LE(this.#view, this.#offset, value);
     return this;
   }
 
@@ -406,7 +406,7 @@ export class SequenceResetEncoder {
 
   /** Set `newSeqNo` from a safe integer; throws SbeValueError for any other number. */
   newSeqNoAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset + 8, value, true);
+    writeUint64LE(this.#view, this.#offset + 8, value);
     return this;
   }
 
@@ -422,7 +422,7 @@ export class SequenceResetEncoder {
 
   /** Set `previousSeqNo` from a safe integer; throws SbeValueError for any other number. */
   previousSeqNoAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset + 16, value, true);
+    writeUint64LE(this.#view, this.#offset + 16, value);
     return this;
   }
 

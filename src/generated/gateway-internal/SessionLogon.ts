@@ -15,7 +15,7 @@
  *   xxxNullValue/xxxMinValue/xxxMaxValue statics are there for the caller to check against.
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeStateError, charArrayLength, checkBounds, checkIndex, copyBytes, getUint64AsNumber, readCharArray, setUint64, setUint64FromNumber, viewOf, writeCharArray } from '../../codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, checkBounds, checkIndex, copyBytesIn, copyOut, readCharArray, setUint64, uint64LE, viewOf, writeCharArray, writeUint64LE, zero } from '../../codec/sbe.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 
 /**
@@ -115,7 +115,7 @@ export class SessionLogonDecoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
 
@@ -127,7 +127,7 @@ export class SessionLogonDecoder {
    * Throws SbeBoundsError if the block does not fit. Re-wrapping the same buffer allocates nothing.
    */
   wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {
-    checkBounds(buffer, offset, actingBlockLength, 'SessionLogon block');
+    checkBounds(buffer, offset, Math.max(actingBlockLength, 83), 'SessionLogon block');
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#view = viewOf(buffer);
@@ -135,7 +135,7 @@ export class SessionLogonDecoder {
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -164,11 +164,11 @@ export class SessionLogonDecoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -176,7 +176,7 @@ export class SessionLogonDecoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -223,7 +223,7 @@ export class SessionLogonDecoder {
    * int64/uint64 null values).
    */
   timestampNsAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset, true);
+    return uint64LE(this.#view, this.#offset);
   }
 
   /**
@@ -240,7 +240,7 @@ export class SessionLogonDecoder {
    * int64/uint64 null values).
    */
   nextInSeqNumAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset + 8, true);
+    return uint64LE(this.#view, this.#offset + 8);
   }
 
   /**
@@ -257,7 +257,7 @@ export class SessionLogonDecoder {
    * int64/uint64 null values).
    */
   nextOutSeqNumAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset + 16, true);
+    return uint64LE(this.#view, this.#offset + 16);
   }
 
   /**
@@ -320,8 +320,7 @@ export class SessionLogonDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getSenderCompID(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 35, dst, dstOffset, 20);
-    return charArrayLength(this.#buffer, this.#offset + 35, 20);
+    return copyOut(this.#view, this.#offset + 35, dst, dstOffset, 20);
   }
 
   /**
@@ -346,8 +345,7 @@ export class SessionLogonDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getTargetCompID(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 55, dst, dstOffset, 20);
-    return charArrayLength(this.#buffer, this.#offset + 55, 20);
+    return copyOut(this.#view, this.#offset + 55, dst, dstOffset, 20);
   }
 
   /**
@@ -372,8 +370,7 @@ export class SessionLogonDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getMemberId(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 75, dst, dstOffset, 8);
-    return charArrayLength(this.#buffer, this.#offset + 75, 8);
+    return copyOut(this.#view, this.#offset + 75, dst, dstOffset, 8);
   }
 }
 
@@ -474,7 +471,7 @@ export class SessionLogonEncoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
 
   /**
    * Point this encoder at `offset` (where the body starts, after any header), zero the 83-byte block and
@@ -489,8 +486,8 @@ export class SessionLogonEncoder {
       this.#view = viewOf(buffer);
     }
     this.#offset = offset;
-    buffer.fill(0, offset, offset + 83);
-    this.#limit = offset + 83;
+    zero(buffer, this.#view, offset, 83);
+    this.#cursor.limit = offset + 83;
     return this;
   }
 
@@ -511,16 +508,16 @@ export class SessionLogonEncoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /**
@@ -547,7 +544,7 @@ export class SessionLogonEncoder {
 
   /** Set `timestampNs` from a safe integer; throws SbeValueError for any other number. */
   timestampNsAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset, value, true);
+    writeUint64LE(this.#view, this.#offset, value);
     return this;
   }
 
@@ -563,7 +560,7 @@ export class SessionLogonEncoder {
 
   /** Set `nextInSeqNum` from a safe integer; throws SbeValueError for any other number. */
   nextInSeqNumAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset + 8, value, true);
+    writeUint64LE(this.#view, this.#offset + 8, value);
     return this;
   }
 
@@ -579,7 +576,7 @@ export class SessionLogonEncoder {
 
   /** Set `nextOutSeqNum` from a safe integer; throws SbeValueError for any other number. */
   nextOutSeqNumAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset + 16, value, true);
+    writeUint64LE(this.#view, this.#offset + 16, value);
     return this;
   }
 
@@ -647,7 +644,7 @@ export class SessionLogonEncoder {
 
   /** Copy 20 bytes from `src` at `srcOffset` into `senderCompID` (SbeBoundsError if `src` is too short). */
   putSenderCompID(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 35, 20);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 35, 20);
     return this;
   }
 
@@ -673,7 +670,7 @@ export class SessionLogonEncoder {
 
   /** Copy 20 bytes from `src` at `srcOffset` into `targetCompID` (SbeBoundsError if `src` is too short). */
   putTargetCompID(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 55, 20);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 55, 20);
     return this;
   }
 
@@ -699,7 +696,7 @@ export class SessionLogonEncoder {
 
   /** Copy 8 bytes from `src` at `srcOffset` into `memberId` (SbeBoundsError if `src` is too short). */
   putMemberId(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 75, 8);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 75, 8);
     return this;
   }
 }

@@ -15,7 +15,7 @@
  *   xxxNullValue/xxxMinValue/xxxMaxValue statics are there for the caller to check against.
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeStateError, checkBounds, getUint64AsNumber, setUint64, setUint64FromNumber, viewOf } from '../../codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, checkBounds, setUint64, uint64LE, viewOf, writeUint64LE, zero } from '../../codec/sbe.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 
 /**
@@ -72,7 +72,7 @@ export class TradeStageChangedDecoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
 
@@ -84,7 +84,7 @@ export class TradeStageChangedDecoder {
    * Throws SbeBoundsError if the block does not fit. Re-wrapping the same buffer allocates nothing.
    */
   wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {
-    checkBounds(buffer, offset, actingBlockLength, 'TradeStageChanged block');
+    checkBounds(buffer, offset, Math.max(actingBlockLength, actingVersion >= 1 ? 20 : 18), 'TradeStageChanged block');
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#view = viewOf(buffer);
@@ -92,7 +92,7 @@ export class TradeStageChangedDecoder {
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -121,11 +121,11 @@ export class TradeStageChangedDecoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -133,7 +133,7 @@ export class TradeStageChangedDecoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -179,7 +179,7 @@ export class TradeStageChangedDecoder {
    * int64/uint64 null values).
    */
   tradeIdAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset, true);
+    return uint64LE(this.#view, this.#offset);
   }
 
   /**
@@ -197,7 +197,7 @@ export class TradeStageChangedDecoder {
    * int64/uint64 null values).
    */
   timestampNsAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset + 8, true);
+    return uint64LE(this.#view, this.#offset + 8);
   }
 
   /**
@@ -299,7 +299,7 @@ export class TradeStageChangedEncoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
 
   /**
    * Point this encoder at `offset` (where the body starts, after any header), zero the 20-byte block and
@@ -314,8 +314,8 @@ export class TradeStageChangedEncoder {
       this.#view = viewOf(buffer);
     }
     this.#offset = offset;
-    buffer.fill(0, offset, offset + 20);
-    this.#limit = offset + 20;
+    zero(buffer, this.#view, offset, 20);
+    this.#cursor.limit = offset + 20;
     return this;
   }
 
@@ -336,16 +336,16 @@ export class TradeStageChangedEncoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /**
@@ -371,7 +371,7 @@ export class TradeStageChangedEncoder {
 
   /** Set `tradeId` from a safe integer; throws SbeValueError for any other number. */
   tradeIdAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset, value, true);
+    writeUint64LE(this.#view, this.#offset, value);
     return this;
   }
 
@@ -388,7 +388,7 @@ export class TradeStageChangedEncoder {
 
   /** Set `timestampNs` from a safe integer; throws SbeValueError for any other number. */
   timestampNsAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset + 8, value, true);
+    writeUint64LE(this.#view, this.#offset + 8, value);
     return this;
   }
 

@@ -2,7 +2,7 @@
 /**
  * Composite `testComposite` of schema `composite.offsets.test` (id 15, version 0, littleEndian).
  */
-import { EMPTY_BUFFER, EMPTY_VIEW, checkBounds, getInt64AsNumber, setInt64, setInt64FromNumber, viewOf } from '../../../../src/codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, checkBounds, int64LE, setInt64, viewOf, writeInt64LE } from '../../../../src/codec/sbe.js';
 
 /**
  * Test of offsets
@@ -75,7 +75,7 @@ export class TestCompositeDecoder {
    * int64/uint64 null values).
    */
   compositeFieldTwoAsNumber(): number {
-    return getInt64AsNumber(this.#view, this.#offset + 8, true);
+    return int64LE(this.#view, this.#offset + 8);
   }
 }
 
@@ -141,7 +141,7 @@ export class TestCompositeEncoder {
 
   /** Set `compositeFieldTwo` from a safe integer; throws SbeValueError for any other number. */
   compositeFieldTwoAsNumber(value: number): this {
-    setInt64FromNumber(this.#view, this.#offset + 8, value, true);
+    writeInt64LE(this.#view, this.#offset + 8, value);
     return this;
   }
 }

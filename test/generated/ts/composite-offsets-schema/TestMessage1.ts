@@ -16,7 +16,7 @@
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
 import type { SbeLimitOwner } from '../../../../src/codec/sbe.js';
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeStateError, SbeValueError, checkBounds, getInt64AsNumber, getUint64AsNumber, setInt64, setInt64FromNumber, setUint64, setUint64FromNumber, viewOf } from '../../../../src/codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, int64LE, setInt64, setUint64, uint64LE, viewOf, writeInt64LE, writeUint64LE, zero } from '../../../../src/codec/sbe.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 
 /**
@@ -41,10 +41,10 @@ export class TestMessage1Decoder {
 
   #buffer: Uint8Array = EMPTY_BUFFER;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
-  readonly #entries_ = new TestMessage1EntriesDecoder(this);
+  readonly #entries_ = new TestMessage1EntriesDecoder(this.#cursor);
 
   /**
    * Point this decoder at a message body (just after its header). `actingBlockLength` and
@@ -61,7 +61,7 @@ export class TestMessage1Decoder {
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -90,11 +90,11 @@ export class TestMessage1Decoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -102,7 +102,7 @@ export class TestMessage1Decoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -160,8 +160,8 @@ export class TestMessage1Encoder {
 
   #buffer: Uint8Array = EMPTY_BUFFER;
   #offset = 0;
-  #limit = 0;
-  readonly #entries_ = new TestMessage1EntriesEncoder(this);
+  readonly #cursor = new SbeCursor();
+  readonly #entries_ = new TestMessage1EntriesEncoder(this.#cursor);
 
   /**
    * Point this encoder at `offset` (where the body starts, after any header), zero the 0-byte block and
@@ -175,7 +175,7 @@ export class TestMessage1Encoder {
       this.#buffer = buffer;
     }
     this.#offset = offset;
-    this.#limit = offset + 0;
+    this.#cursor.limit = offset + 0;
     return this;
   }
 
@@ -197,16 +197,16 @@ export class TestMessage1Encoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /**
@@ -311,7 +311,7 @@ export class TestMessage1EntriesDecoder {
       throw new SbeStateError(`TestMessage1.Entries: next() past the count ${this.#count}`);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, this.#blockLength, 'TestMessage1.Entries entry');
+    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 16), 'TestMessage1.Entries entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -351,7 +351,7 @@ export class TestMessage1EntriesDecoder {
    * int64/uint64 null values).
    */
   tagGroup1AsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset, true);
+    return uint64LE(this.#view, this.#offset);
   }
 
   /** Field `TagGroup2` (id 4): int64 at offset 8, required. semanticType int. */
@@ -364,7 +364,7 @@ export class TestMessage1EntriesDecoder {
    * int64/uint64 null values).
    */
   tagGroup2AsNumber(): number {
-    return getInt64AsNumber(this.#view, this.#offset + 8, true);
+    return int64LE(this.#view, this.#offset + 8);
   }
 }
 
@@ -426,7 +426,7 @@ export class TestMessage1EntriesEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(buffer, at, 8, 'TestMessage1.Entries group header');
-    buffer.fill(0, at, at + 8);
+    zero(buffer, this.#view, at, 8);
     this.#view.setUint16(at, 16, true);
     this.#buffer[at + 7] = count;
     this.#parent.limit = at + 8;
@@ -455,7 +455,7 @@ export class TestMessage1EntriesEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 16, 'TestMessage1.Entries entry');
-    this.#buffer.fill(0, at, at + 16);
+    zero(this.#buffer, this.#view, at, 16);
     this.#offset = at;
     this.#parent.limit = at + 16;
     this.#index++;
@@ -475,7 +475,7 @@ export class TestMessage1EntriesEncoder {
 
   /** Set `TagGroup1` from a safe integer; throws SbeValueError for any other number. */
   tagGroup1AsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset, value, true);
+    writeUint64LE(this.#view, this.#offset, value);
     return this;
   }
 
@@ -487,7 +487,7 @@ export class TestMessage1EntriesEncoder {
 
   /** Set `TagGroup2` from a safe integer; throws SbeValueError for any other number. */
   tagGroup2AsNumber(value: number): this {
-    setInt64FromNumber(this.#view, this.#offset + 8, value, true);
+    writeInt64LE(this.#view, this.#offset + 8, value);
     return this;
   }
 }

@@ -15,7 +15,7 @@
  *   xxxNullValue/xxxMinValue/xxxMaxValue statics are there for the caller to check against.
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeStateError, checkBounds, getInt64AsNumber, setInt64, setInt64FromNumber, viewOf } from '../../../../src/codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, checkBounds, int64LE, setInt64, viewOf, writeInt64LE, zero } from '../../../../src/codec/sbe.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 import { TestCompositeDecoder, TestCompositeEncoder } from './TestComposite.js';
 
@@ -58,7 +58,7 @@ export class TestMessage2Decoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
   readonly #fieldTwo_ = new TestCompositeDecoder();
@@ -71,7 +71,7 @@ export class TestMessage2Decoder {
    * Throws SbeBoundsError if the block does not fit. Re-wrapping the same buffer allocates nothing.
    */
   wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {
-    checkBounds(buffer, offset, actingBlockLength, 'TestMessage2 block');
+    checkBounds(buffer, offset, Math.max(actingBlockLength, 32), 'TestMessage2 block');
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#view = viewOf(buffer);
@@ -79,7 +79,7 @@ export class TestMessage2Decoder {
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -108,11 +108,11 @@ export class TestMessage2Decoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -120,7 +120,7 @@ export class TestMessage2Decoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -165,7 +165,7 @@ export class TestMessage2Decoder {
    * int64/uint64 null values).
    */
   fieldThreeAsNumber(): number {
-    return getInt64AsNumber(this.#view, this.#offset + 24, true);
+    return int64LE(this.#view, this.#offset + 24);
   }
 }
 
@@ -208,7 +208,7 @@ export class TestMessage2Encoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   readonly #fieldTwo_ = new TestCompositeEncoder();
 
   /**
@@ -224,8 +224,8 @@ export class TestMessage2Encoder {
       this.#view = viewOf(buffer);
     }
     this.#offset = offset;
-    buffer.fill(0, offset, offset + 32);
-    this.#limit = offset + 32;
+    zero(buffer, this.#view, offset, 32);
+    this.#cursor.limit = offset + 32;
     return this;
   }
 
@@ -247,16 +247,16 @@ export class TestMessage2Encoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Field `fieldOne` (id 1): int32 at offset 0, required. */
@@ -282,7 +282,7 @@ export class TestMessage2Encoder {
 
   /** Set `fieldThree` from a safe integer; throws SbeValueError for any other number. */
   fieldThreeAsNumber(value: number): this {
-    setInt64FromNumber(this.#view, this.#offset + 24, value, true);
+    writeInt64LE(this.#view, this.#offset + 24, value);
     return this;
   }
 }

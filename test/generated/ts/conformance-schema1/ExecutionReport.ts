@@ -16,7 +16,7 @@
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
 import type { SbeLimitOwner } from '../../../../src/codec/sbe.js';
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeStateError, SbeValueError, charArrayLength, checkBounds, checkIndex, copyBytes, readCharArray, viewOf, writeCharArray } from '../../../../src/codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyOut, readCharArray, viewOf, writeCharArray, zero } from '../../../../src/codec/sbe.js';
 import { DecimalEncodingDecoder, DecimalEncodingEncoder } from './DecimalEncoding.js';
 import { MONTH_YEARDecoder, MONTH_YEAREncoder } from './MONTH_YEAR.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
@@ -106,10 +106,10 @@ export class ExecutionReportDecoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
-  readonly #fillsGrp_ = new ExecutionReportFillsGrpDecoder(this);
+  readonly #fillsGrp_ = new ExecutionReportFillsGrpDecoder(this.#cursor);
   readonly #maturityMonthYear_ = new MONTH_YEARDecoder();
   readonly #leavesQty_ = new QtyEncodingDecoder();
   readonly #cumQty_ = new QtyEncodingDecoder();
@@ -122,7 +122,7 @@ export class ExecutionReportDecoder {
    * Throws SbeBoundsError if the block does not fit. Re-wrapping the same buffer allocates nothing.
    */
   wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {
-    checkBounds(buffer, offset, actingBlockLength, 'ExecutionReport block');
+    checkBounds(buffer, offset, Math.max(actingBlockLength, 42), 'ExecutionReport block');
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#view = viewOf(buffer);
@@ -130,7 +130,7 @@ export class ExecutionReportDecoder {
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -159,11 +159,11 @@ export class ExecutionReportDecoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -171,7 +171,7 @@ export class ExecutionReportDecoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -216,8 +216,7 @@ export class ExecutionReportDecoder {
    * the number of bytes before the first NUL (the text length).
    */
   getOrderID(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset, dst, dstOffset, 8);
-    return charArrayLength(this.#buffer, this.#offset, 8);
+    return copyOut(this.#view, this.#offset, dst, dstOffset, 8);
   }
 
   /**
@@ -240,8 +239,7 @@ export class ExecutionReportDecoder {
    * the number of bytes before the first NUL (the text length).
    */
   getExecID(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 8, dst, dstOffset, 8);
-    return charArrayLength(this.#buffer, this.#offset + 8, 8);
+    return copyOut(this.#view, this.#offset + 8, dst, dstOffset, 8);
   }
 
   /**
@@ -282,8 +280,7 @@ export class ExecutionReportDecoder {
    * the number of bytes before the first NUL (the text length).
    */
   getSymbol(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 18, dst, dstOffset, 8);
-    return charArrayLength(this.#buffer, this.#offset + 18, 8);
+    return copyOut(this.#view, this.#offset + 18, dst, dstOffset, 8);
   }
 
   /**
@@ -423,8 +420,8 @@ export class ExecutionReportEncoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
-  readonly #fillsGrp_ = new ExecutionReportFillsGrpEncoder(this);
+  readonly #cursor = new SbeCursor();
+  readonly #fillsGrp_ = new ExecutionReportFillsGrpEncoder(this.#cursor);
   readonly #maturityMonthYear_ = new MONTH_YEAREncoder();
   readonly #leavesQty_ = new QtyEncodingEncoder();
   readonly #cumQty_ = new QtyEncodingEncoder();
@@ -442,8 +439,8 @@ export class ExecutionReportEncoder {
       this.#view = viewOf(buffer);
     }
     this.#offset = offset;
-    buffer.fill(0, offset, offset + 42);
-    this.#limit = offset + 42;
+    zero(buffer, this.#view, offset, 42);
+    this.#cursor.limit = offset + 42;
     return this;
   }
 
@@ -464,16 +461,16 @@ export class ExecutionReportEncoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /**
@@ -496,7 +493,7 @@ export class ExecutionReportEncoder {
 
   /** Copy 8 bytes from `src` at `srcOffset` into `OrderID` (SbeBoundsError if `src` is too short). */
   putOrderID(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset, 8);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset, 8);
     return this;
   }
 
@@ -520,7 +517,7 @@ export class ExecutionReportEncoder {
 
   /** Copy 8 bytes from `src` at `srcOffset` into `ExecID` (SbeBoundsError if `src` is too short). */
   putExecID(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 8, 8);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 8, 8);
     return this;
   }
 
@@ -564,7 +561,7 @@ export class ExecutionReportEncoder {
 
   /** Copy 8 bytes from `src` at `srcOffset` into `Symbol` (SbeBoundsError if `src` is too short). */
   putSymbol(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 18, 8);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 18, 8);
     return this;
   }
 
@@ -710,7 +707,7 @@ export class ExecutionReportFillsGrpDecoder {
       throw new SbeStateError(`ExecutionReport.FillsGrp: next() past the count ${this.#count}`);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, this.#blockLength, 'ExecutionReport.FillsGrp entry');
+    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 12), 'ExecutionReport.FillsGrp entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -841,7 +838,7 @@ export class ExecutionReportFillsGrpEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 12, 'ExecutionReport.FillsGrp entry');
-    this.#buffer.fill(0, at, at + 12);
+    zero(this.#buffer, this.#view, at, 12);
     this.#offset = at;
     this.#parent.limit = at + 12;
     this.#index++;

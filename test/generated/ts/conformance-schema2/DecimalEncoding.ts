@@ -2,7 +2,7 @@
 /**
  * Composite `decimalEncoding` of schema `Conformance` (id 1, version 1, littleEndian).
  */
-import { EMPTY_BUFFER, EMPTY_VIEW, checkBounds, equals64, getInt64AsNumber, setInt64, setInt64FromNumber, viewOf } from '../../../../src/codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, checkBounds, int64LE, setInt64, viewOf, writeInt64LE } from '../../../../src/codec/sbe.js';
 
 /**
  * Reads composite `decimalEncoding` (8 bytes).
@@ -63,12 +63,12 @@ export class DecimalEncodingDecoder {
    * int64/uint64 null values).
    */
   mantissaAsNumber(): number {
-    return getInt64AsNumber(this.#view, this.#offset, true);
+    return int64LE(this.#view, this.#offset);
   }
 
   /** True when `mantissa` holds its null value (-9223372036854775808) or is absent in the acting version. */
   mantissaIsNull(): boolean {
-    return equals64(this.#view, this.#offset, true, 0x80000000, 0x0);
+    return this.#view.getUint32(this.#offset, true) === 0x0 && this.#view.getUint32(this.#offset + 4, true) === 0x80000000;
   }
 
   /** Member `exponent`: int8, constant (not on the wire). */
@@ -126,7 +126,7 @@ export class DecimalEncodingEncoder {
 
   /** Set `mantissa` from a safe integer; throws SbeValueError for any other number. */
   mantissaAsNumber(value: number): this {
-    setInt64FromNumber(this.#view, this.#offset, value, true);
+    writeInt64LE(this.#view, this.#offset, value);
     return this;
   }
 

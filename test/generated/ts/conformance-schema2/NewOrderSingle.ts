@@ -15,7 +15,7 @@
  *   xxxNullValue/xxxMinValue/xxxMaxValue statics are there for the caller to check against.
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeStateError, charArrayLength, checkBounds, checkIndex, copyBytes, getUint64AsNumber, readCharArray, setUint64, setUint64FromNumber, viewOf, writeCharArray } from '../../../../src/codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, checkBounds, checkIndex, copyBytesIn, copyOut, readCharArray, setUint64, uint64LE, viewOf, writeCharArray, writeUint64LE, zero } from '../../../../src/codec/sbe.js';
 import { DecimalEncodingDecoder, DecimalEncodingEncoder } from './DecimalEncoding.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 import { QtyEncodingDecoder, QtyEncodingEncoder } from './QtyEncoding.js';
@@ -101,7 +101,7 @@ export class NewOrderSingleDecoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
   readonly #orderQty_ = new QtyEncodingDecoder();
@@ -117,7 +117,7 @@ export class NewOrderSingleDecoder {
    * Throws SbeBoundsError if the block does not fit. Re-wrapping the same buffer allocates nothing.
    */
   wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {
-    checkBounds(buffer, offset, actingBlockLength, 'NewOrderSingle block');
+    checkBounds(buffer, offset, Math.max(actingBlockLength, actingVersion >= 1 ? 58 : 54), 'NewOrderSingle block');
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#view = viewOf(buffer);
@@ -125,7 +125,7 @@ export class NewOrderSingleDecoder {
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -154,11 +154,11 @@ export class NewOrderSingleDecoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -166,7 +166,7 @@ export class NewOrderSingleDecoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -207,8 +207,7 @@ export class NewOrderSingleDecoder {
    * the number of bytes before the first NUL (the text length).
    */
   getClOrdId(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset, dst, dstOffset, 8);
-    return charArrayLength(this.#buffer, this.#offset, 8);
+    return copyOut(this.#view, this.#offset, dst, dstOffset, 8);
   }
 
   /**
@@ -231,8 +230,7 @@ export class NewOrderSingleDecoder {
    * the number of bytes before the first NUL (the text length).
    */
   getAccount(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 8, dst, dstOffset, 8);
-    return charArrayLength(this.#buffer, this.#offset + 8, 8);
+    return copyOut(this.#view, this.#offset + 8, dst, dstOffset, 8);
   }
 
   /**
@@ -255,8 +253,7 @@ export class NewOrderSingleDecoder {
    * the number of bytes before the first NUL (the text length).
    */
   getSymbol(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 16, dst, dstOffset, 8);
-    return charArrayLength(this.#buffer, this.#offset + 16, 8);
+    return copyOut(this.#view, this.#offset + 16, dst, dstOffset, 8);
   }
 
   /**
@@ -278,7 +275,7 @@ export class NewOrderSingleDecoder {
    * int64/uint64 null values).
    */
   transactTimeAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset + 25, true);
+    return uint64LE(this.#view, this.#offset + 25);
   }
 
   /**
@@ -411,7 +408,7 @@ export class NewOrderSingleEncoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   readonly #orderQty_ = new QtyEncodingEncoder();
   readonly #price_ = new DecimalEncodingEncoder();
   readonly #stopPx_ = new DecimalEncodingEncoder();
@@ -430,8 +427,8 @@ export class NewOrderSingleEncoder {
       this.#view = viewOf(buffer);
     }
     this.#offset = offset;
-    buffer.fill(0, offset, offset + 58);
-    this.#limit = offset + 58;
+    zero(buffer, this.#view, offset, 58);
+    this.#cursor.limit = offset + 58;
     return this;
   }
 
@@ -452,16 +449,16 @@ export class NewOrderSingleEncoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /**
@@ -484,7 +481,7 @@ export class NewOrderSingleEncoder {
 
   /** Copy 8 bytes from `src` at `srcOffset` into `ClOrdId` (SbeBoundsError if `src` is too short). */
   putClOrdId(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset, 8);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset, 8);
     return this;
   }
 
@@ -508,7 +505,7 @@ export class NewOrderSingleEncoder {
 
   /** Copy 8 bytes from `src` at `srcOffset` into `Account` (SbeBoundsError if `src` is too short). */
   putAccount(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 8, 8);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 8, 8);
     return this;
   }
 
@@ -532,7 +529,7 @@ export class NewOrderSingleEncoder {
 
   /** Copy 8 bytes from `src` at `srcOffset` into `Symbol` (SbeBoundsError if `src` is too short). */
   putSymbol(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 16, 8);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 16, 8);
     return this;
   }
 
@@ -554,7 +551,7 @@ export class NewOrderSingleEncoder {
 
   /** Set `TransactTime` from a safe integer; throws SbeValueError for any other number. */
   transactTimeAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset + 25, value, true);
+    writeUint64LE(this.#view, this.#offset + 25, value);
     return this;
   }
 

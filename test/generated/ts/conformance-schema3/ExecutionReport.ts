@@ -16,7 +16,7 @@
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
 import type { SbeLimitOwner } from '../../../../src/codec/sbe.js';
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeStateError, SbeValueError, charArrayLength, checkBounds, checkIndex, copyBytes, readCharArray, viewOf, writeCharArray } from '../../../../src/codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, readCharArray, viewOf, writeCharArray, zero } from '../../../../src/codec/sbe.js';
 import { DecimalEncodingDecoder, DecimalEncodingEncoder } from './DecimalEncoding.js';
 import { MONTH_YEARDecoder, MONTH_YEAREncoder } from './MONTH_YEAR.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
@@ -119,10 +119,10 @@ export class ExecutionReportDecoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
-  readonly #fillsGrp_ = new ExecutionReportFillsGrpDecoder(this);
+  readonly #fillsGrp_ = new ExecutionReportFillsGrpDecoder(this.#cursor);
   readonly #maturityMonthYear_ = new MONTH_YEARDecoder();
   readonly #leavesQty_ = new QtyEncodingDecoder();
   readonly #cumQty_ = new QtyEncodingDecoder();
@@ -135,7 +135,7 @@ export class ExecutionReportDecoder {
    * Throws SbeBoundsError if the block does not fit. Re-wrapping the same buffer allocates nothing.
    */
   wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {
-    checkBounds(buffer, offset, actingBlockLength, 'ExecutionReport block');
+    checkBounds(buffer, offset, Math.max(actingBlockLength, actingVersion >= 1 ? 50 : 42), 'ExecutionReport block');
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#view = viewOf(buffer);
@@ -143,7 +143,7 @@ export class ExecutionReportDecoder {
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -172,11 +172,11 @@ export class ExecutionReportDecoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -184,7 +184,7 @@ export class ExecutionReportDecoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -230,8 +230,7 @@ export class ExecutionReportDecoder {
    * the number of bytes before the first NUL (the text length).
    */
   getOrderID(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset, dst, dstOffset, 8);
-    return charArrayLength(this.#buffer, this.#offset, 8);
+    return copyOut(this.#view, this.#offset, dst, dstOffset, 8);
   }
 
   /**
@@ -254,8 +253,7 @@ export class ExecutionReportDecoder {
    * the number of bytes before the first NUL (the text length).
    */
   getExecID(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 8, dst, dstOffset, 8);
-    return charArrayLength(this.#buffer, this.#offset + 8, 8);
+    return copyOut(this.#view, this.#offset + 8, dst, dstOffset, 8);
   }
 
   /**
@@ -296,8 +294,7 @@ export class ExecutionReportDecoder {
    * the number of bytes before the first NUL (the text length).
    */
   getSymbol(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 18, dst, dstOffset, 8);
-    return charArrayLength(this.#buffer, this.#offset + 18, 8);
+    return copyOut(this.#view, this.#offset + 18, dst, dstOffset, 8);
   }
 
   /**
@@ -366,8 +363,7 @@ export class ExecutionReportDecoder {
    */
   getSecurityID(dst: Uint8Array, dstOffset: number): number {
     if (this.#actingVersion < 1) return 0;
-    copyBytes(this.#buffer, this.#offset + 42, dst, dstOffset, 8);
-    return charArrayLength(this.#buffer, this.#offset + 42, 8);
+    return copyOut(this.#view, this.#offset + 42, dst, dstOffset, 8);
   }
 
   /**
@@ -383,7 +379,7 @@ export class ExecutionReportDecoder {
   /** Length in bytes of `RejectText` at the limit, without consuming it. */
   rejectTextLength(): number {
     if (this.#actingVersion < 2) return 0;
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'ExecutionReport.RejectText length');
     return this.#view.getUint16(at, true);
   }
@@ -396,12 +392,12 @@ export class ExecutionReportDecoder {
    */
   rejectText(): Uint8Array {
     if (this.#actingVersion < 2) return new Uint8Array(0);
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'ExecutionReport.RejectText length');
     const length = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, length, 'ExecutionReport.RejectText');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return this.#buffer.slice(start, start + length);
   }
 
@@ -411,26 +407,26 @@ export class ExecutionReportDecoder {
    */
   getRejectText(dst: Uint8Array, dstOffset: number, length: number): number {
     if (this.#actingVersion < 2) return 0;
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'ExecutionReport.RejectText length');
     const dataLength = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, dataLength, 'ExecutionReport.RejectText');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
-    this.#limit = start + dataLength;
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
+    this.#cursor.limit = start + dataLength;
     return n;
   }
 
   /** Move the limit past `RejectText` without reading it; returns its length. */
   skipRejectText(): number {
     if (this.#actingVersion < 2) return 0;
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'ExecutionReport.RejectText length');
     const length = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, length, 'ExecutionReport.RejectText');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return length;
   }
 }
@@ -532,8 +528,8 @@ export class ExecutionReportEncoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
-  readonly #fillsGrp_ = new ExecutionReportFillsGrpEncoder(this);
+  readonly #cursor = new SbeCursor();
+  readonly #fillsGrp_ = new ExecutionReportFillsGrpEncoder(this.#cursor);
   readonly #maturityMonthYear_ = new MONTH_YEAREncoder();
   readonly #leavesQty_ = new QtyEncodingEncoder();
   readonly #cumQty_ = new QtyEncodingEncoder();
@@ -551,8 +547,8 @@ export class ExecutionReportEncoder {
       this.#view = viewOf(buffer);
     }
     this.#offset = offset;
-    buffer.fill(0, offset, offset + 50);
-    this.#limit = offset + 50;
+    zero(buffer, this.#view, offset, 50);
+    this.#cursor.limit = offset + 50;
     return this;
   }
 
@@ -573,16 +569,16 @@ export class ExecutionReportEncoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /**
@@ -605,7 +601,7 @@ export class ExecutionReportEncoder {
 
   /** Copy 8 bytes from `src` at `srcOffset` into `OrderID` (SbeBoundsError if `src` is too short). */
   putOrderID(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset, 8);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset, 8);
     return this;
   }
 
@@ -629,7 +625,7 @@ export class ExecutionReportEncoder {
 
   /** Copy 8 bytes from `src` at `srcOffset` into `ExecID` (SbeBoundsError if `src` is too short). */
   putExecID(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 8, 8);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 8, 8);
     return this;
   }
 
@@ -673,7 +669,7 @@ export class ExecutionReportEncoder {
 
   /** Copy 8 bytes from `src` at `srcOffset` into `Symbol` (SbeBoundsError if `src` is too short). */
   putSymbol(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 18, 8);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 18, 8);
     return this;
   }
 
@@ -742,7 +738,7 @@ export class ExecutionReportEncoder {
 
   /** Copy 8 bytes from `src` at `srcOffset` into `SecurityID` (SbeBoundsError if `src` is too short). */
   putSecurityID(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 42, 8);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 42, 8);
     return this;
   }
 
@@ -771,11 +767,11 @@ export class ExecutionReportEncoder {
     if (!(length >= 0 && length <= 65534)) {
       throw new SbeValueError(`ExecutionReport.RejectText: length ${length} is outside 0..65534`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2 + length, 'ExecutionReport.RejectText');
-    copyBytes(src, srcOffset, this.#buffer, at + 2, length);
+    copyBytesIn(src, srcOffset, this.#view, at + 2, length);
     this.#view.setUint16(at, length, true);
-    this.#limit = at + 2 + length;
+    this.#cursor.limit = at + 2 + length;
     return this;
   }
 }
@@ -867,7 +863,7 @@ export class ExecutionReportFillsGrpDecoder {
       throw new SbeStateError(`ExecutionReport.FillsGrp: next() past the count ${this.#count}`);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, this.#blockLength, 'ExecutionReport.FillsGrp entry');
+    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 12), 'ExecutionReport.FillsGrp entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -998,7 +994,7 @@ export class ExecutionReportFillsGrpEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 12, 'ExecutionReport.FillsGrp entry');
-    this.#buffer.fill(0, at, at + 12);
+    zero(this.#buffer, this.#view, at, 12);
     this.#offset = at;
     this.#parent.limit = at + 12;
     this.#index++;

@@ -15,7 +15,7 @@
  *   xxxNullValue/xxxMinValue/xxxMaxValue statics are there for the caller to check against.
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeStateError, SbeValueError, charArrayLength, checkBounds, checkIndex, copyBytes, getUint64AsNumber, readCharArray, setUint64, setUint64FromNumber, viewOf, writeCharArray } from '../../../../src/codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, readCharArray, setUint64, uint64LE, viewOf, writeCharArray, writeUint64LE, zero } from '../../../../src/codec/sbe.js';
 import { DecimalEncodingDecoder, DecimalEncodingEncoder } from './DecimalEncoding.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 import { QtyEncodingDecoder, QtyEncodingEncoder } from './QtyEncoding.js';
@@ -105,7 +105,7 @@ export class NewOrderSingleDecoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
   readonly #orderQty_ = new QtyEncodingDecoder();
@@ -121,7 +121,7 @@ export class NewOrderSingleDecoder {
    * Throws SbeBoundsError if the block does not fit. Re-wrapping the same buffer allocates nothing.
    */
   wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {
-    checkBounds(buffer, offset, actingBlockLength, 'NewOrderSingle block');
+    checkBounds(buffer, offset, Math.max(actingBlockLength, actingVersion >= 1 ? 58 : 54), 'NewOrderSingle block');
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#view = viewOf(buffer);
@@ -129,7 +129,7 @@ export class NewOrderSingleDecoder {
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -158,11 +158,11 @@ export class NewOrderSingleDecoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -170,7 +170,7 @@ export class NewOrderSingleDecoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -212,8 +212,7 @@ export class NewOrderSingleDecoder {
    * the number of bytes before the first NUL (the text length).
    */
   getClOrdId(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset, dst, dstOffset, 8);
-    return charArrayLength(this.#buffer, this.#offset, 8);
+    return copyOut(this.#view, this.#offset, dst, dstOffset, 8);
   }
 
   /**
@@ -236,8 +235,7 @@ export class NewOrderSingleDecoder {
    * the number of bytes before the first NUL (the text length).
    */
   getAccount(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 8, dst, dstOffset, 8);
-    return charArrayLength(this.#buffer, this.#offset + 8, 8);
+    return copyOut(this.#view, this.#offset + 8, dst, dstOffset, 8);
   }
 
   /**
@@ -260,8 +258,7 @@ export class NewOrderSingleDecoder {
    * the number of bytes before the first NUL (the text length).
    */
   getSymbol(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 16, dst, dstOffset, 8);
-    return charArrayLength(this.#buffer, this.#offset + 16, 8);
+    return copyOut(this.#view, this.#offset + 16, dst, dstOffset, 8);
   }
 
   /**
@@ -283,7 +280,7 @@ export class NewOrderSingleDecoder {
    * int64/uint64 null values).
    */
   transactTimeAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset + 25, true);
+    return uint64LE(this.#view, this.#offset + 25);
   }
 
   /**
@@ -337,7 +334,7 @@ export class NewOrderSingleDecoder {
   /** Length in bytes of `ComplianceText` at the limit, without consuming it. */
   complianceTextLength(): number {
     if (this.#actingVersion < 2) return 0;
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'NewOrderSingle.ComplianceText length');
     return this.#view.getUint16(at, true);
   }
@@ -350,12 +347,12 @@ export class NewOrderSingleDecoder {
    */
   complianceText(): Uint8Array {
     if (this.#actingVersion < 2) return new Uint8Array(0);
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'NewOrderSingle.ComplianceText length');
     const length = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, length, 'NewOrderSingle.ComplianceText');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return this.#buffer.slice(start, start + length);
   }
 
@@ -365,26 +362,26 @@ export class NewOrderSingleDecoder {
    */
   getComplianceText(dst: Uint8Array, dstOffset: number, length: number): number {
     if (this.#actingVersion < 2) return 0;
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'NewOrderSingle.ComplianceText length');
     const dataLength = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, dataLength, 'NewOrderSingle.ComplianceText');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
-    this.#limit = start + dataLength;
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
+    this.#cursor.limit = start + dataLength;
     return n;
   }
 
   /** Move the limit past `ComplianceText` without reading it; returns its length. */
   skipComplianceText(): number {
     if (this.#actingVersion < 2) return 0;
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'NewOrderSingle.ComplianceText length');
     const length = this.#view.getUint16(at, true);
     const start = at + 2;
     checkBounds(this.#buffer, start, length, 'NewOrderSingle.ComplianceText');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return length;
   }
 }
@@ -474,7 +471,7 @@ export class NewOrderSingleEncoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   readonly #orderQty_ = new QtyEncodingEncoder();
   readonly #price_ = new DecimalEncodingEncoder();
   readonly #stopPx_ = new DecimalEncodingEncoder();
@@ -493,8 +490,8 @@ export class NewOrderSingleEncoder {
       this.#view = viewOf(buffer);
     }
     this.#offset = offset;
-    buffer.fill(0, offset, offset + 58);
-    this.#limit = offset + 58;
+    zero(buffer, this.#view, offset, 58);
+    this.#cursor.limit = offset + 58;
     return this;
   }
 
@@ -515,16 +512,16 @@ export class NewOrderSingleEncoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /**
@@ -547,7 +544,7 @@ export class NewOrderSingleEncoder {
 
   /** Copy 8 bytes from `src` at `srcOffset` into `ClOrdId` (SbeBoundsError if `src` is too short). */
   putClOrdId(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset, 8);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset, 8);
     return this;
   }
 
@@ -571,7 +568,7 @@ export class NewOrderSingleEncoder {
 
   /** Copy 8 bytes from `src` at `srcOffset` into `Account` (SbeBoundsError if `src` is too short). */
   putAccount(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 8, 8);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 8, 8);
     return this;
   }
 
@@ -595,7 +592,7 @@ export class NewOrderSingleEncoder {
 
   /** Copy 8 bytes from `src` at `srcOffset` into `Symbol` (SbeBoundsError if `src` is too short). */
   putSymbol(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 16, 8);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 16, 8);
     return this;
   }
 
@@ -617,7 +614,7 @@ export class NewOrderSingleEncoder {
 
   /** Set `TransactTime` from a safe integer; throws SbeValueError for any other number. */
   transactTimeAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset + 25, value, true);
+    writeUint64LE(this.#view, this.#offset + 25, value);
     return this;
   }
 
@@ -683,11 +680,11 @@ export class NewOrderSingleEncoder {
     if (!(length >= 0 && length <= 65534)) {
       throw new SbeValueError(`NewOrderSingle.ComplianceText: length ${length} is outside 0..65534`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2 + length, 'NewOrderSingle.ComplianceText');
-    copyBytes(src, srcOffset, this.#buffer, at + 2, length);
+    copyBytesIn(src, srcOffset, this.#view, at + 2, length);
     this.#view.setUint16(at, length, true);
-    this.#limit = at + 2 + length;
+    this.#cursor.limit = at + 2 + length;
     return this;
   }
 }

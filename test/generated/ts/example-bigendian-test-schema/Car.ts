@@ -16,7 +16,7 @@
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
 import type { SbeLimitOwner } from '../../../../src/codec/sbe.js';
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeStateError, SbeValueError, charArrayLength, checkBounds, checkIndex, copyBytes, getUint64AsNumber, readCharArray, readText, setUint64, setUint64FromNumber, textLength, viewOf, writeCharArray, writeText } from '../../../../src/codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, readCharArray, readText, setUint64, textLength, uint64BE, viewOf, writeCharArray, writeText, writeUint64BE, zero } from '../../../../src/codec/sbe.js';
 import { EngineDecoder, EngineEncoder } from './Engine.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 import { OptionalExtrasDecoder, OptionalExtrasEncoder } from './OptionalExtras.js';
@@ -112,11 +112,11 @@ export class CarDecoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
-  readonly #fuelFigures_ = new CarFuelFiguresDecoder(this);
-  readonly #performanceFigures_ = new CarPerformanceFiguresDecoder(this);
+  readonly #fuelFigures_ = new CarFuelFiguresDecoder(this.#cursor);
+  readonly #performanceFigures_ = new CarPerformanceFiguresDecoder(this.#cursor);
   readonly #extras_ = new OptionalExtrasDecoder();
   readonly #engine_ = new EngineDecoder();
 
@@ -128,7 +128,7 @@ export class CarDecoder {
    * Throws SbeBoundsError if the block does not fit. Re-wrapping the same buffer allocates nothing.
    */
   wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {
-    checkBounds(buffer, offset, actingBlockLength, 'Car block');
+    checkBounds(buffer, offset, Math.max(actingBlockLength, 49), 'Car block');
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#view = viewOf(buffer);
@@ -136,7 +136,7 @@ export class CarDecoder {
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -165,11 +165,11 @@ export class CarDecoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -177,7 +177,7 @@ export class CarDecoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -211,7 +211,7 @@ export class CarDecoder {
 
   /** Field `serialNumber` (id 1): uint64 at offset 0, required. */
   serialNumber(): bigint {
-    return this.#view.getBigUint64(this.#offset, false);
+    return this.#view.getBigUint64(this.#offset);
   }
 
   /**
@@ -219,12 +219,12 @@ export class CarDecoder {
    * int64/uint64 null values).
    */
   serialNumberAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset, false);
+    return uint64BE(this.#view, this.#offset);
   }
 
   /** Field `modelYear` (id 2): uint16 at offset 8, required. */
   modelYear(): number {
-    return this.#view.getUint16(this.#offset + 8, false);
+    return this.#view.getUint16(this.#offset + 8);
   }
 
   /**
@@ -252,7 +252,7 @@ export class CarDecoder {
    */
   someNumbers(index: number): number {
     checkIndex(index, 5, 'Car.someNumbers');
-    return this.#view.getUint32(this.#offset + 12 + index * 4, false);
+    return this.#view.getUint32(this.#offset + 12 + index * 4);
   }
 
   /**
@@ -275,8 +275,7 @@ export class CarDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getVehicleCode(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 32, dst, dstOffset, 6);
-    return charArrayLength(this.#buffer, this.#offset + 32, 6);
+    return copyOut(this.#view, this.#offset + 32, dst, dstOffset, 6);
   }
 
   /**
@@ -328,9 +327,9 @@ export class CarDecoder {
 
   /** Length in bytes of `manufacturer` at the limit, without consuming it. */
   manufacturerLength(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.manufacturer length');
-    return this.#view.getUint32(at, false);
+    return this.#view.getUint32(at);
   }
 
   /**
@@ -339,12 +338,12 @@ export class CarDecoder {
    * Decodes the text (allocates) and moves the limit past it.
    */
   manufacturer(): string {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.manufacturer length');
-    const length = this.#view.getUint32(at, false);
+    const length = this.#view.getUint32(at);
     const start = at + 4;
     checkBounds(this.#buffer, start, length, 'Car.manufacturer');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return readText(this.#buffer, start, length, 'UTF-8');
   }
 
@@ -353,33 +352,33 @@ export class CarDecoder {
    * whole value. Returns the bytes copied. SbeBoundsError (limit unchanged) if they do not fit `dst`.
    */
   getManufacturer(dst: Uint8Array, dstOffset: number, length: number): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.manufacturer length');
-    const dataLength = this.#view.getUint32(at, false);
+    const dataLength = this.#view.getUint32(at);
     const start = at + 4;
     checkBounds(this.#buffer, start, dataLength, 'Car.manufacturer');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
-    this.#limit = start + dataLength;
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
+    this.#cursor.limit = start + dataLength;
     return n;
   }
 
   /** Move the limit past `manufacturer` without reading it; returns its length. */
   skipManufacturer(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.manufacturer length');
-    const length = this.#view.getUint32(at, false);
+    const length = this.#view.getUint32(at);
     const start = at + 4;
     checkBounds(this.#buffer, start, length, 'Car.manufacturer');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return length;
   }
 
   /** Length in bytes of `model` at the limit, without consuming it. */
   modelLength(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.model length');
-    return this.#view.getUint32(at, false);
+    return this.#view.getUint32(at);
   }
 
   /**
@@ -388,12 +387,12 @@ export class CarDecoder {
    * Decodes the text (allocates) and moves the limit past it.
    */
   model(): string {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.model length');
-    const length = this.#view.getUint32(at, false);
+    const length = this.#view.getUint32(at);
     const start = at + 4;
     checkBounds(this.#buffer, start, length, 'Car.model');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return readText(this.#buffer, start, length, 'UTF-8');
   }
 
@@ -402,33 +401,33 @@ export class CarDecoder {
    * value. Returns the bytes copied. SbeBoundsError (limit unchanged) if they do not fit `dst`.
    */
   getModel(dst: Uint8Array, dstOffset: number, length: number): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.model length');
-    const dataLength = this.#view.getUint32(at, false);
+    const dataLength = this.#view.getUint32(at);
     const start = at + 4;
     checkBounds(this.#buffer, start, dataLength, 'Car.model');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
-    this.#limit = start + dataLength;
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
+    this.#cursor.limit = start + dataLength;
     return n;
   }
 
   /** Move the limit past `model` without reading it; returns its length. */
   skipModel(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.model length');
-    const length = this.#view.getUint32(at, false);
+    const length = this.#view.getUint32(at);
     const start = at + 4;
     checkBounds(this.#buffer, start, length, 'Car.model');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return length;
   }
 
   /** Length in bytes of `activationCode` at the limit, without consuming it. */
   activationCodeLength(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.activationCode length');
-    return this.#view.getUint32(at, false);
+    return this.#view.getUint32(at);
   }
 
   /**
@@ -437,12 +436,12 @@ export class CarDecoder {
    * Decodes the text (allocates) and moves the limit past it.
    */
   activationCode(): string {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.activationCode length');
-    const length = this.#view.getUint32(at, false);
+    const length = this.#view.getUint32(at);
     const start = at + 4;
     checkBounds(this.#buffer, start, length, 'Car.activationCode');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return readText(this.#buffer, start, length, 'UTF-8');
   }
 
@@ -451,25 +450,25 @@ export class CarDecoder {
    * whole value. Returns the bytes copied. SbeBoundsError (limit unchanged) if they do not fit `dst`.
    */
   getActivationCode(dst: Uint8Array, dstOffset: number, length: number): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.activationCode length');
-    const dataLength = this.#view.getUint32(at, false);
+    const dataLength = this.#view.getUint32(at);
     const start = at + 4;
     checkBounds(this.#buffer, start, dataLength, 'Car.activationCode');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
-    this.#limit = start + dataLength;
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
+    this.#cursor.limit = start + dataLength;
     return n;
   }
 
   /** Move the limit past `activationCode` without reading it; returns its length. */
   skipActivationCode(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.activationCode length');
-    const length = this.#view.getUint32(at, false);
+    const length = this.#view.getUint32(at);
     const start = at + 4;
     checkBounds(this.#buffer, start, length, 'Car.activationCode');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return length;
   }
 }
@@ -565,9 +564,9 @@ export class CarEncoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
-  readonly #fuelFigures_ = new CarFuelFiguresEncoder(this);
-  readonly #performanceFigures_ = new CarPerformanceFiguresEncoder(this);
+  readonly #cursor = new SbeCursor();
+  readonly #fuelFigures_ = new CarFuelFiguresEncoder(this.#cursor);
+  readonly #performanceFigures_ = new CarPerformanceFiguresEncoder(this.#cursor);
   readonly #extras_ = new OptionalExtrasEncoder();
   readonly #engine_ = new EngineEncoder();
 
@@ -584,8 +583,8 @@ export class CarEncoder {
       this.#view = viewOf(buffer);
     }
     this.#offset = offset;
-    buffer.fill(0, offset, offset + 49);
-    this.#limit = offset + 49;
+    zero(buffer, this.#view, offset, 49);
+    this.#cursor.limit = offset + 49;
     return this;
   }
 
@@ -606,16 +605,16 @@ export class CarEncoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Field `serialNumber` (id 1): uint64 at offset 0, required. */
@@ -626,13 +625,13 @@ export class CarEncoder {
 
   /** Set `serialNumber` from a safe integer; throws SbeValueError for any other number. */
   serialNumberAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset, value, false);
+    writeUint64BE(this.#view, this.#offset, value);
     return this;
   }
 
   /** Field `modelYear` (id 2): uint16 at offset 8, required. */
   modelYear(value: number): this {
-    this.#view.setUint16(this.#offset + 8, value, false);
+    this.#view.setUint16(this.#offset + 8, value);
     return this;
   }
 
@@ -663,7 +662,7 @@ export class CarEncoder {
    */
   someNumbers(index: number, value: number): this {
     checkIndex(index, 5, 'Car.someNumbers');
-    this.#view.setUint32(this.#offset + 12 + index * 4, value, false);
+    this.#view.setUint32(this.#offset + 12 + index * 4, value);
     return this;
   }
 
@@ -687,7 +686,7 @@ export class CarEncoder {
 
   /** Copy 6 bytes from `src` at `srcOffset` into `vehicleCode` (SbeBoundsError if `src` is too short). */
   putVehicleCode(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 32, 6);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 32, 6);
     return this;
   }
 
@@ -749,11 +748,11 @@ export class CarEncoder {
     if (length > 1073741824) {
       throw new SbeValueError(`Car.manufacturer: ${length} bytes exceed the maximum length 1073741824`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4 + length, 'Car.manufacturer');
     writeText(this.#buffer, at + 4, value, 'UTF-8');
-    this.#view.setUint32(at, length, false);
-    this.#limit = at + 4 + length;
+    this.#view.setUint32(at, length);
+    this.#cursor.limit = at + 4 + length;
     return this;
   }
 
@@ -762,11 +761,11 @@ export class CarEncoder {
     if (!(length >= 0 && length <= 1073741824)) {
       throw new SbeValueError(`Car.manufacturer: length ${length} is outside 0..1073741824`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4 + length, 'Car.manufacturer');
-    copyBytes(src, srcOffset, this.#buffer, at + 4, length);
-    this.#view.setUint32(at, length, false);
-    this.#limit = at + 4 + length;
+    copyBytesIn(src, srcOffset, this.#view, at + 4, length);
+    this.#view.setUint32(at, length);
+    this.#cursor.limit = at + 4 + length;
     return this;
   }
 
@@ -781,11 +780,11 @@ export class CarEncoder {
     if (length > 1073741824) {
       throw new SbeValueError(`Car.model: ${length} bytes exceed the maximum length 1073741824`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4 + length, 'Car.model');
     writeText(this.#buffer, at + 4, value, 'UTF-8');
-    this.#view.setUint32(at, length, false);
-    this.#limit = at + 4 + length;
+    this.#view.setUint32(at, length);
+    this.#cursor.limit = at + 4 + length;
     return this;
   }
 
@@ -794,11 +793,11 @@ export class CarEncoder {
     if (!(length >= 0 && length <= 1073741824)) {
       throw new SbeValueError(`Car.model: length ${length} is outside 0..1073741824`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4 + length, 'Car.model');
-    copyBytes(src, srcOffset, this.#buffer, at + 4, length);
-    this.#view.setUint32(at, length, false);
-    this.#limit = at + 4 + length;
+    copyBytesIn(src, srcOffset, this.#view, at + 4, length);
+    this.#view.setUint32(at, length);
+    this.#cursor.limit = at + 4 + length;
     return this;
   }
 
@@ -813,11 +812,11 @@ export class CarEncoder {
     if (length > 1073741824) {
       throw new SbeValueError(`Car.activationCode: ${length} bytes exceed the maximum length 1073741824`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4 + length, 'Car.activationCode');
     writeText(this.#buffer, at + 4, value, 'UTF-8');
-    this.#view.setUint32(at, length, false);
-    this.#limit = at + 4 + length;
+    this.#view.setUint32(at, length);
+    this.#cursor.limit = at + 4 + length;
     return this;
   }
 
@@ -826,11 +825,11 @@ export class CarEncoder {
     if (!(length >= 0 && length <= 1073741824)) {
       throw new SbeValueError(`Car.activationCode: length ${length} is outside 0..1073741824`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4 + length, 'Car.activationCode');
-    copyBytes(src, srcOffset, this.#buffer, at + 4, length);
-    this.#view.setUint32(at, length, false);
-    this.#limit = at + 4 + length;
+    copyBytesIn(src, srcOffset, this.#view, at + 4, length);
+    this.#view.setUint32(at, length);
+    this.#cursor.limit = at + 4 + length;
     return this;
   }
 }
@@ -900,8 +899,8 @@ export class CarFuelFiguresDecoder {
     this.#index = -1;
     const at = this.#parent.limit;
     checkBounds(buffer, at, 4, 'Car.fuelFigures group header');
-    this.#blockLength = this.#view.getUint16(at, false);
-    this.#count = this.#view.getUint16(at + 2, false);
+    this.#blockLength = this.#view.getUint16(at);
+    this.#count = this.#view.getUint16(at + 2);
     this.#parent.limit = at + 4;
     return this;
   }
@@ -931,7 +930,7 @@ export class CarFuelFiguresDecoder {
       throw new SbeStateError(`Car.fuelFigures: next() past the count ${this.#count}`);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, this.#blockLength, 'Car.fuelFigures entry');
+    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 6), 'Car.fuelFigures entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -964,19 +963,19 @@ export class CarFuelFiguresDecoder {
 
   /** Field `speed` (id 11): uint16 at offset 0, required. */
   speed(): number {
-    return this.#view.getUint16(this.#offset, false);
+    return this.#view.getUint16(this.#offset);
   }
 
   /** Field `mpg` (id 12): float at offset 2, required. */
   mpg(): number {
-    return this.#view.getFloat32(this.#offset + 2, false);
+    return this.#view.getFloat32(this.#offset + 2);
   }
 
   /** Length in bytes of `usageDescription` at the limit, without consuming it. */
   usageDescriptionLength(): number {
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 4, 'Car.fuelFigures.usageDescription length');
-    return this.#view.getUint32(at, false);
+    return this.#view.getUint32(at);
   }
 
   /**
@@ -987,7 +986,7 @@ export class CarFuelFiguresDecoder {
   usageDescription(): string {
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 4, 'Car.fuelFigures.usageDescription length');
-    const length = this.#view.getUint32(at, false);
+    const length = this.#view.getUint32(at);
     const start = at + 4;
     checkBounds(this.#buffer, start, length, 'Car.fuelFigures.usageDescription');
     this.#parent.limit = start + length;
@@ -1002,11 +1001,11 @@ export class CarFuelFiguresDecoder {
   getUsageDescription(dst: Uint8Array, dstOffset: number, length: number): number {
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 4, 'Car.fuelFigures.usageDescription length');
-    const dataLength = this.#view.getUint32(at, false);
+    const dataLength = this.#view.getUint32(at);
     const start = at + 4;
     checkBounds(this.#buffer, start, dataLength, 'Car.fuelFigures.usageDescription');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
     this.#parent.limit = start + dataLength;
     return n;
   }
@@ -1015,7 +1014,7 @@ export class CarFuelFiguresDecoder {
   skipUsageDescription(): number {
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 4, 'Car.fuelFigures.usageDescription length');
-    const length = this.#view.getUint32(at, false);
+    const length = this.#view.getUint32(at);
     const start = at + 4;
     checkBounds(this.#buffer, start, length, 'Car.fuelFigures.usageDescription');
     this.#parent.limit = start + length;
@@ -1086,8 +1085,8 @@ export class CarFuelFiguresEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(buffer, at, 4, 'Car.fuelFigures group header');
-    this.#view.setUint16(at, 6, false);
-    this.#view.setUint16(at + 2, count, false);
+    this.#view.setUint16(at, 6);
+    this.#view.setUint16(at + 2, count);
     this.#parent.limit = at + 4;
     this.#count = count;
     this.#index = -1;
@@ -1114,7 +1113,7 @@ export class CarFuelFiguresEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 6, 'Car.fuelFigures entry');
-    this.#buffer.fill(0, at, at + 6);
+    zero(this.#buffer, this.#view, at, 6);
     this.#offset = at;
     this.#parent.limit = at + 6;
     this.#index++;
@@ -1128,13 +1127,13 @@ export class CarFuelFiguresEncoder {
 
   /** Field `speed` (id 11): uint16 at offset 0, required. */
   speed(value: number): this {
-    this.#view.setUint16(this.#offset, value, false);
+    this.#view.setUint16(this.#offset, value);
     return this;
   }
 
   /** Field `mpg` (id 12): float at offset 2, required. */
   mpg(value: number): this {
-    this.#view.setFloat32(this.#offset + 2, value, false);
+    this.#view.setFloat32(this.#offset + 2, value);
     return this;
   }
 
@@ -1152,7 +1151,7 @@ export class CarFuelFiguresEncoder {
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 4 + length, 'Car.fuelFigures.usageDescription');
     writeText(this.#buffer, at + 4, value, 'UTF-8');
-    this.#view.setUint32(at, length, false);
+    this.#view.setUint32(at, length);
     this.#parent.limit = at + 4 + length;
     return this;
   }
@@ -1164,8 +1163,8 @@ export class CarFuelFiguresEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 4 + length, 'Car.fuelFigures.usageDescription');
-    copyBytes(src, srcOffset, this.#buffer, at + 4, length);
-    this.#view.setUint32(at, length, false);
+    copyBytesIn(src, srcOffset, this.#view, at + 4, length);
+    this.#view.setUint32(at, length);
     this.#parent.limit = at + 4 + length;
     return this;
   }
@@ -1228,8 +1227,8 @@ export class CarPerformanceFiguresDecoder {
     this.#index = -1;
     const at = this.#parent.limit;
     checkBounds(buffer, at, 4, 'Car.performanceFigures group header');
-    this.#blockLength = this.#view.getUint16(at, false);
-    this.#count = this.#view.getUint16(at + 2, false);
+    this.#blockLength = this.#view.getUint16(at);
+    this.#count = this.#view.getUint16(at + 2);
     this.#parent.limit = at + 4;
     return this;
   }
@@ -1259,7 +1258,7 @@ export class CarPerformanceFiguresDecoder {
       throw new SbeStateError(`Car.performanceFigures: next() past the count ${this.#count}`);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, this.#blockLength, 'Car.performanceFigures entry');
+    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 1), 'Car.performanceFigures entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -1365,8 +1364,8 @@ export class CarPerformanceFiguresEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(buffer, at, 4, 'Car.performanceFigures group header');
-    this.#view.setUint16(at, 1, false);
-    this.#view.setUint16(at + 2, count, false);
+    this.#view.setUint16(at, 1);
+    this.#view.setUint16(at + 2, count);
     this.#parent.limit = at + 4;
     this.#count = count;
     this.#index = -1;
@@ -1393,7 +1392,7 @@ export class CarPerformanceFiguresEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 1, 'Car.performanceFigures entry');
-    this.#buffer.fill(0, at, at + 1);
+    zero(this.#buffer, this.#view, at, 1);
     this.#offset = at;
     this.#parent.limit = at + 1;
     this.#index++;
@@ -1482,8 +1481,8 @@ export class CarPerformanceFiguresAccelerationDecoder {
     this.#index = -1;
     const at = this.#parent.limit;
     checkBounds(buffer, at, 4, 'Car.performanceFigures.acceleration group header');
-    this.#blockLength = this.#view.getUint16(at, false);
-    this.#count = this.#view.getUint16(at + 2, false);
+    this.#blockLength = this.#view.getUint16(at);
+    this.#count = this.#view.getUint16(at + 2);
     this.#parent.limit = at + 4;
     return this;
   }
@@ -1513,7 +1512,7 @@ export class CarPerformanceFiguresAccelerationDecoder {
       throw new SbeStateError(`Car.performanceFigures.acceleration: next() past the count ${this.#count}`);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, this.#blockLength, 'Car.performanceFigures.acceleration entry');
+    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 6), 'Car.performanceFigures.acceleration entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -1545,12 +1544,12 @@ export class CarPerformanceFiguresAccelerationDecoder {
 
   /** Field `mph` (id 16): uint16 at offset 0, required. */
   mph(): number {
-    return this.#view.getUint16(this.#offset, false);
+    return this.#view.getUint16(this.#offset);
   }
 
   /** Field `seconds` (id 17): float at offset 2, required. */
   seconds(): number {
-    return this.#view.getFloat32(this.#offset + 2, false);
+    return this.#view.getFloat32(this.#offset + 2);
   }
 }
 
@@ -1612,8 +1611,8 @@ export class CarPerformanceFiguresAccelerationEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(buffer, at, 4, 'Car.performanceFigures.acceleration group header');
-    this.#view.setUint16(at, 6, false);
-    this.#view.setUint16(at + 2, count, false);
+    this.#view.setUint16(at, 6);
+    this.#view.setUint16(at + 2, count);
     this.#parent.limit = at + 4;
     this.#count = count;
     this.#index = -1;
@@ -1640,7 +1639,7 @@ export class CarPerformanceFiguresAccelerationEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 6, 'Car.performanceFigures.acceleration entry');
-    this.#buffer.fill(0, at, at + 6);
+    zero(this.#buffer, this.#view, at, 6);
     this.#offset = at;
     this.#parent.limit = at + 6;
     this.#index++;
@@ -1654,13 +1653,13 @@ export class CarPerformanceFiguresAccelerationEncoder {
 
   /** Field `mph` (id 16): uint16 at offset 0, required. */
   mph(value: number): this {
-    this.#view.setUint16(this.#offset, value, false);
+    this.#view.setUint16(this.#offset, value);
     return this;
   }
 
   /** Field `seconds` (id 17): float at offset 2, required. */
   seconds(value: number): this {
-    this.#view.setFloat32(this.#offset + 2, value, false);
+    this.#view.setFloat32(this.#offset + 2, value);
     return this;
   }
 }

@@ -74,22 +74,22 @@ export class MessageHeaderDecoder {
 
   /** Member `blockLength`: uint16 at offset 0, required. */
   blockLength(): number {
-    return this.#view.getUint16(this.#offset, false);
+    return this.#view.getUint16(this.#offset);
   }
 
   /** Member `templateId`: uint16 at offset 2, required. */
   templateId(): number {
-    return this.#view.getUint16(this.#offset + 2, false);
+    return this.#view.getUint16(this.#offset + 2);
   }
 
   /** Member `schemaId`: uint16 at offset 4, required. */
   schemaId(): number {
-    return this.#view.getUint16(this.#offset + 4, false);
+    return this.#view.getUint16(this.#offset + 4);
   }
 
   /** Member `version`: uint16 at offset 6, required. */
   version(): number {
-    return this.#view.getUint16(this.#offset + 6, false);
+    return this.#view.getUint16(this.#offset + 6);
   }
 }
 
@@ -155,25 +155,25 @@ export class MessageHeaderEncoder {
 
   /** Member `blockLength`: uint16 at offset 0, required. */
   blockLength(value: number): this {
-    this.#view.setUint16(this.#offset, value, false);
+    this.#view.setUint16(this.#offset, value);
     return this;
   }
 
   /** Member `templateId`: uint16 at offset 2, required. */
   templateId(value: number): this {
-    this.#view.setUint16(this.#offset + 2, value, false);
+    this.#view.setUint16(this.#offset + 2, value);
     return this;
   }
 
   /** Member `schemaId`: uint16 at offset 4, required. */
   schemaId(value: number): this {
-    this.#view.setUint16(this.#offset + 4, value, false);
+    this.#view.setUint16(this.#offset + 4, value);
     return this;
   }
 
   /** Member `version`: uint16 at offset 6, required. */
   version(value: number): this {
-    this.#view.setUint16(this.#offset + 6, value, false);
+    this.#view.setUint16(this.#offset + 6, value);
     return this;
   }
 }

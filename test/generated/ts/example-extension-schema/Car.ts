@@ -16,7 +16,7 @@
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
 import type { SbeLimitOwner } from '../../../../src/codec/sbe.js';
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeStateError, SbeValueError, charArrayLength, checkBounds, checkIndex, copyBytes, equals64, getInt64AsNumber, getUint64AsNumber, readCharArray, readText, setInt64, setInt64FromNumber, setUint64, setUint64FromNumber, textLength, viewOf, writeCharArray, writeText } from '../../../../src/codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, int64LE, readCharArray, readText, setInt64, setUint64, textLength, uint64LE, viewOf, writeCharArray, writeInt64LE, writeText, writeUint64LE, zero } from '../../../../src/codec/sbe.js';
 import { EngineDecoder, EngineEncoder } from './Engine.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 import { OptionalExtrasDecoder, OptionalExtrasEncoder } from './OptionalExtras.js';
@@ -127,11 +127,11 @@ export class CarDecoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
-  readonly #fuelFigures_ = new CarFuelFiguresDecoder(this);
-  readonly #performanceFigures_ = new CarPerformanceFiguresDecoder(this);
+  readonly #fuelFigures_ = new CarFuelFiguresDecoder(this.#cursor);
+  readonly #performanceFigures_ = new CarPerformanceFiguresDecoder(this.#cursor);
   readonly #extras_ = new OptionalExtrasDecoder();
   readonly #engine_ = new EngineDecoder();
 
@@ -143,7 +143,7 @@ export class CarDecoder {
    * Throws SbeBoundsError if the block does not fit. Re-wrapping the same buffer allocates nothing.
    */
   wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {
-    checkBounds(buffer, offset, actingBlockLength, 'Car block');
+    checkBounds(buffer, offset, Math.max(actingBlockLength, actingVersion >= 1 ? 62 : 45), 'Car block');
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#view = viewOf(buffer);
@@ -151,7 +151,7 @@ export class CarDecoder {
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -180,11 +180,11 @@ export class CarDecoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -192,7 +192,7 @@ export class CarDecoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -234,7 +234,7 @@ export class CarDecoder {
    * int64/uint64 null values).
    */
   serialNumberAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset, true);
+    return uint64LE(this.#view, this.#offset);
   }
 
   /** Field `modelYear` (id 2): uint16 at offset 8, required. */
@@ -290,8 +290,7 @@ export class CarDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getVehicleCode(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 28, dst, dstOffset, 6);
-    return charArrayLength(this.#buffer, this.#offset + 28, 6);
+    return copyOut(this.#view, this.#offset + 28, dst, dstOffset, 6);
   }
 
   /**
@@ -336,8 +335,8 @@ export class CarDecoder {
   /** Element `index` as a number without allocating: exact within ±(2^53−1), NaN outside. */
   uuidAsNumber(index: number): number {
     checkIndex(index, 2, 'Car.uuid');
-    if (this.#actingVersion < 1) return NaN;
-    return getInt64AsNumber(this.#view, this.#offset + 45 + index * 8, true);
+    if (this.#actingVersion < 1) return Number.NaN;
+    return int64LE(this.#view, this.#offset + 45 + index * 8);
   }
 
   /**
@@ -347,7 +346,7 @@ export class CarDecoder {
   uuidIsNull(index: number): boolean {
     checkIndex(index, 2, 'Car.uuid');
     if (this.#actingVersion < 1) return true;
-    return equals64(this.#view, this.#offset + 45 + index * 8, true, 0x80000000, 0x0);
+    return this.#view.getUint32(this.#offset + 45 + index * 8, true) === 0x0 && this.#view.getUint32(this.#offset + 45 + index * 8 + 4, true) === 0x80000000;
   }
 
   /**
@@ -387,7 +386,7 @@ export class CarDecoder {
 
   /** Length in bytes of `manufacturer` at the limit, without consuming it. */
   manufacturerLength(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.manufacturer length');
     return this.#view.getUint32(at, true);
   }
@@ -398,12 +397,12 @@ export class CarDecoder {
    * Decodes the text (allocates) and moves the limit past it.
    */
   manufacturer(): string {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.manufacturer length');
     const length = this.#view.getUint32(at, true);
     const start = at + 4;
     checkBounds(this.#buffer, start, length, 'Car.manufacturer');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return readText(this.#buffer, start, length, 'UTF-8');
   }
 
@@ -412,31 +411,31 @@ export class CarDecoder {
    * whole value. Returns the bytes copied. SbeBoundsError (limit unchanged) if they do not fit `dst`.
    */
   getManufacturer(dst: Uint8Array, dstOffset: number, length: number): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.manufacturer length');
     const dataLength = this.#view.getUint32(at, true);
     const start = at + 4;
     checkBounds(this.#buffer, start, dataLength, 'Car.manufacturer');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
-    this.#limit = start + dataLength;
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
+    this.#cursor.limit = start + dataLength;
     return n;
   }
 
   /** Move the limit past `manufacturer` without reading it; returns its length. */
   skipManufacturer(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.manufacturer length');
     const length = this.#view.getUint32(at, true);
     const start = at + 4;
     checkBounds(this.#buffer, start, length, 'Car.manufacturer');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return length;
   }
 
   /** Length in bytes of `model` at the limit, without consuming it. */
   modelLength(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.model length');
     return this.#view.getUint32(at, true);
   }
@@ -447,12 +446,12 @@ export class CarDecoder {
    * Decodes the text (allocates) and moves the limit past it.
    */
   model(): string {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.model length');
     const length = this.#view.getUint32(at, true);
     const start = at + 4;
     checkBounds(this.#buffer, start, length, 'Car.model');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return readText(this.#buffer, start, length, 'UTF-8');
   }
 
@@ -461,31 +460,31 @@ export class CarDecoder {
    * value. Returns the bytes copied. SbeBoundsError (limit unchanged) if they do not fit `dst`.
    */
   getModel(dst: Uint8Array, dstOffset: number, length: number): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.model length');
     const dataLength = this.#view.getUint32(at, true);
     const start = at + 4;
     checkBounds(this.#buffer, start, dataLength, 'Car.model');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
-    this.#limit = start + dataLength;
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
+    this.#cursor.limit = start + dataLength;
     return n;
   }
 
   /** Move the limit past `model` without reading it; returns its length. */
   skipModel(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.model length');
     const length = this.#view.getUint32(at, true);
     const start = at + 4;
     checkBounds(this.#buffer, start, length, 'Car.model');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return length;
   }
 
   /** Length in bytes of `activationCode` at the limit, without consuming it. */
   activationCodeLength(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.activationCode length');
     return this.#view.getUint32(at, true);
   }
@@ -496,12 +495,12 @@ export class CarDecoder {
    * Decodes the text (allocates) and moves the limit past it.
    */
   activationCode(): string {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.activationCode length');
     const length = this.#view.getUint32(at, true);
     const start = at + 4;
     checkBounds(this.#buffer, start, length, 'Car.activationCode');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return readText(this.#buffer, start, length, 'US-ASCII');
   }
 
@@ -510,25 +509,25 @@ export class CarDecoder {
    * whole value. Returns the bytes copied. SbeBoundsError (limit unchanged) if they do not fit `dst`.
    */
   getActivationCode(dst: Uint8Array, dstOffset: number, length: number): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.activationCode length');
     const dataLength = this.#view.getUint32(at, true);
     const start = at + 4;
     checkBounds(this.#buffer, start, dataLength, 'Car.activationCode');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
-    this.#limit = start + dataLength;
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
+    this.#cursor.limit = start + dataLength;
     return n;
   }
 
   /** Move the limit past `activationCode` without reading it; returns its length. */
   skipActivationCode(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.activationCode length');
     const length = this.#view.getUint32(at, true);
     const start = at + 4;
     checkBounds(this.#buffer, start, length, 'Car.activationCode');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return length;
   }
 }
@@ -639,9 +638,9 @@ export class CarEncoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
-  readonly #fuelFigures_ = new CarFuelFiguresEncoder(this);
-  readonly #performanceFigures_ = new CarPerformanceFiguresEncoder(this);
+  readonly #cursor = new SbeCursor();
+  readonly #fuelFigures_ = new CarFuelFiguresEncoder(this.#cursor);
+  readonly #performanceFigures_ = new CarPerformanceFiguresEncoder(this.#cursor);
   readonly #extras_ = new OptionalExtrasEncoder();
   readonly #engine_ = new EngineEncoder();
 
@@ -658,8 +657,8 @@ export class CarEncoder {
       this.#view = viewOf(buffer);
     }
     this.#offset = offset;
-    buffer.fill(0, offset, offset + 62);
-    this.#limit = offset + 62;
+    zero(buffer, this.#view, offset, 62);
+    this.#cursor.limit = offset + 62;
     return this;
   }
 
@@ -680,16 +679,16 @@ export class CarEncoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Field `serialNumber` (id 1): uint64 at offset 0, required. */
@@ -700,7 +699,7 @@ export class CarEncoder {
 
   /** Set `serialNumber` from a safe integer; throws SbeValueError for any other number. */
   serialNumberAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset, value, true);
+    writeUint64LE(this.#view, this.#offset, value);
     return this;
   }
 
@@ -761,7 +760,7 @@ export class CarEncoder {
 
   /** Copy 6 bytes from `src` at `srcOffset` into `vehicleCode` (SbeBoundsError if `src` is too short). */
   putVehicleCode(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 28, 6);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 28, 6);
     return this;
   }
 
@@ -806,7 +805,7 @@ export class CarEncoder {
   /** Set element `index` from a safe integer; throws SbeValueError for any other number. */
   uuidAsNumber(index: number, value: number): this {
     checkIndex(index, 2, 'Car.uuid');
-    setInt64FromNumber(this.#view, this.#offset + 45 + index * 8, value, true);
+    writeInt64LE(this.#view, this.#offset + 45 + index * 8, value);
     return this;
   }
 
@@ -847,11 +846,11 @@ export class CarEncoder {
     if (length > 1073741824) {
       throw new SbeValueError(`Car.manufacturer: ${length} bytes exceed the maximum length 1073741824`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4 + length, 'Car.manufacturer');
     writeText(this.#buffer, at + 4, value, 'UTF-8');
     this.#view.setUint32(at, length, true);
-    this.#limit = at + 4 + length;
+    this.#cursor.limit = at + 4 + length;
     return this;
   }
 
@@ -860,11 +859,11 @@ export class CarEncoder {
     if (!(length >= 0 && length <= 1073741824)) {
       throw new SbeValueError(`Car.manufacturer: length ${length} is outside 0..1073741824`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4 + length, 'Car.manufacturer');
-    copyBytes(src, srcOffset, this.#buffer, at + 4, length);
+    copyBytesIn(src, srcOffset, this.#view, at + 4, length);
     this.#view.setUint32(at, length, true);
-    this.#limit = at + 4 + length;
+    this.#cursor.limit = at + 4 + length;
     return this;
   }
 
@@ -879,11 +878,11 @@ export class CarEncoder {
     if (length > 1073741824) {
       throw new SbeValueError(`Car.model: ${length} bytes exceed the maximum length 1073741824`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4 + length, 'Car.model');
     writeText(this.#buffer, at + 4, value, 'UTF-8');
     this.#view.setUint32(at, length, true);
-    this.#limit = at + 4 + length;
+    this.#cursor.limit = at + 4 + length;
     return this;
   }
 
@@ -892,11 +891,11 @@ export class CarEncoder {
     if (!(length >= 0 && length <= 1073741824)) {
       throw new SbeValueError(`Car.model: length ${length} is outside 0..1073741824`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4 + length, 'Car.model');
-    copyBytes(src, srcOffset, this.#buffer, at + 4, length);
+    copyBytesIn(src, srcOffset, this.#view, at + 4, length);
     this.#view.setUint32(at, length, true);
-    this.#limit = at + 4 + length;
+    this.#cursor.limit = at + 4 + length;
     return this;
   }
 
@@ -911,11 +910,11 @@ export class CarEncoder {
     if (length > 1073741824) {
       throw new SbeValueError(`Car.activationCode: ${length} bytes exceed the maximum length 1073741824`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4 + length, 'Car.activationCode');
     writeText(this.#buffer, at + 4, value, 'US-ASCII');
     this.#view.setUint32(at, length, true);
-    this.#limit = at + 4 + length;
+    this.#cursor.limit = at + 4 + length;
     return this;
   }
 
@@ -924,11 +923,11 @@ export class CarEncoder {
     if (!(length >= 0 && length <= 1073741824)) {
       throw new SbeValueError(`Car.activationCode: length ${length} is outside 0..1073741824`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4 + length, 'Car.activationCode');
-    copyBytes(src, srcOffset, this.#buffer, at + 4, length);
+    copyBytesIn(src, srcOffset, this.#view, at + 4, length);
     this.#view.setUint32(at, length, true);
-    this.#limit = at + 4 + length;
+    this.#cursor.limit = at + 4 + length;
     return this;
   }
 }
@@ -1029,7 +1028,7 @@ export class CarFuelFiguresDecoder {
       throw new SbeStateError(`Car.fuelFigures: next() past the count ${this.#count}`);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, this.#blockLength, 'Car.fuelFigures entry');
+    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 6), 'Car.fuelFigures entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -1104,7 +1103,7 @@ export class CarFuelFiguresDecoder {
     const start = at + 4;
     checkBounds(this.#buffer, start, dataLength, 'Car.fuelFigures.usageDescription');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
     this.#parent.limit = start + dataLength;
     return n;
   }
@@ -1212,7 +1211,7 @@ export class CarFuelFiguresEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 6, 'Car.fuelFigures entry');
-    this.#buffer.fill(0, at, at + 6);
+    zero(this.#buffer, this.#view, at, 6);
     this.#offset = at;
     this.#parent.limit = at + 6;
     this.#index++;
@@ -1262,7 +1261,7 @@ export class CarFuelFiguresEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 4 + length, 'Car.fuelFigures.usageDescription');
-    copyBytes(src, srcOffset, this.#buffer, at + 4, length);
+    copyBytesIn(src, srcOffset, this.#view, at + 4, length);
     this.#view.setUint32(at, length, true);
     this.#parent.limit = at + 4 + length;
     return this;
@@ -1357,7 +1356,7 @@ export class CarPerformanceFiguresDecoder {
       throw new SbeStateError(`Car.performanceFigures: next() past the count ${this.#count}`);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, this.#blockLength, 'Car.performanceFigures entry');
+    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 1), 'Car.performanceFigures entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -1491,7 +1490,7 @@ export class CarPerformanceFiguresEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 1, 'Car.performanceFigures entry');
-    this.#buffer.fill(0, at, at + 1);
+    zero(this.#buffer, this.#view, at, 1);
     this.#offset = at;
     this.#parent.limit = at + 1;
     this.#index++;
@@ -1611,7 +1610,7 @@ export class CarPerformanceFiguresAccelerationDecoder {
       throw new SbeStateError(`Car.performanceFigures.acceleration: next() past the count ${this.#count}`);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, this.#blockLength, 'Car.performanceFigures.acceleration entry');
+    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 6), 'Car.performanceFigures.acceleration entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -1738,7 +1737,7 @@ export class CarPerformanceFiguresAccelerationEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 6, 'Car.performanceFigures.acceleration entry');
-    this.#buffer.fill(0, at, at + 6);
+    zero(this.#buffer, this.#view, at, 6);
     this.#offset = at;
     this.#parent.limit = at + 6;
     this.#index++;

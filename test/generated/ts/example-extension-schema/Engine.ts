@@ -2,7 +2,7 @@
 /**
  * Composite `Engine` of schema `extension` (id 1, version 1, littleEndian).
  */
-import { EMPTY_BUFFER, EMPTY_VIEW, charArrayLength, checkBounds, checkIndex, copyBytes, readCharArray, viewOf, writeCharArray } from '../../../../src/codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, checkBounds, checkIndex, copyBytesIn, copyOut, readCharArray, viewOf, writeCharArray } from '../../../../src/codec/sbe.js';
 import { BoosterDecoder, BoosterEncoder } from './Booster.js';
 
 /**
@@ -118,8 +118,7 @@ export class EngineDecoder {
    * fit). Returns the number of bytes before the first NUL (the text length).
    */
   getManufacturerCode(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 3, dst, dstOffset, 3);
-    return charArrayLength(this.#buffer, this.#offset + 3, 3);
+    return copyOut(this.#view, this.#offset + 3, dst, dstOffset, 3);
   }
 
   /** Member `fuel`: char[6], constant (not on the wire). */
@@ -263,7 +262,7 @@ export class EngineEncoder {
    * short).
    */
   putManufacturerCode(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 3, 3);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 3, 3);
     return this;
   }
 

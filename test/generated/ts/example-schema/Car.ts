@@ -16,7 +16,7 @@
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
 import type { SbeLimitOwner } from '../../../../src/codec/sbe.js';
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeStateError, SbeValueError, charArrayLength, checkBounds, checkIndex, copyBytes, getUint64AsNumber, readCharArray, readText, setUint64, setUint64FromNumber, textLength, viewOf, writeCharArray, writeText } from '../../../../src/codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, readCharArray, readText, setUint64, textLength, uint64LE, viewOf, writeCharArray, writeText, writeUint64LE, zero } from '../../../../src/codec/sbe.js';
 import { EngineDecoder, EngineEncoder } from './Engine.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 import { OptionalExtrasDecoder, OptionalExtrasEncoder } from './OptionalExtras.js';
@@ -112,11 +112,11 @@ export class CarDecoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
-  readonly #fuelFigures_ = new CarFuelFiguresDecoder(this);
-  readonly #performanceFigures_ = new CarPerformanceFiguresDecoder(this);
+  readonly #fuelFigures_ = new CarFuelFiguresDecoder(this.#cursor);
+  readonly #performanceFigures_ = new CarPerformanceFiguresDecoder(this.#cursor);
   readonly #extras_ = new OptionalExtrasDecoder();
   readonly #engine_ = new EngineDecoder();
 
@@ -128,7 +128,7 @@ export class CarDecoder {
    * Throws SbeBoundsError if the block does not fit. Re-wrapping the same buffer allocates nothing.
    */
   wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {
-    checkBounds(buffer, offset, actingBlockLength, 'Car block');
+    checkBounds(buffer, offset, Math.max(actingBlockLength, 45), 'Car block');
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#view = viewOf(buffer);
@@ -136,7 +136,7 @@ export class CarDecoder {
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -165,11 +165,11 @@ export class CarDecoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -177,7 +177,7 @@ export class CarDecoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -219,7 +219,7 @@ export class CarDecoder {
    * int64/uint64 null values).
    */
   serialNumberAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset, true);
+    return uint64LE(this.#view, this.#offset);
   }
 
   /** Field `modelYear` (id 2): uint16 at offset 8, required. */
@@ -275,8 +275,7 @@ export class CarDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getVehicleCode(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 28, dst, dstOffset, 6);
-    return charArrayLength(this.#buffer, this.#offset + 28, 6);
+    return copyOut(this.#view, this.#offset + 28, dst, dstOffset, 6);
   }
 
   /**
@@ -328,7 +327,7 @@ export class CarDecoder {
 
   /** Length in bytes of `manufacturer` at the limit, without consuming it. */
   manufacturerLength(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.manufacturer length');
     return this.#view.getUint32(at, true);
   }
@@ -339,12 +338,12 @@ export class CarDecoder {
    * Decodes the text (allocates) and moves the limit past it.
    */
   manufacturer(): string {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.manufacturer length');
     const length = this.#view.getUint32(at, true);
     const start = at + 4;
     checkBounds(this.#buffer, start, length, 'Car.manufacturer');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return readText(this.#buffer, start, length, 'UTF-8');
   }
 
@@ -353,31 +352,31 @@ export class CarDecoder {
    * whole value. Returns the bytes copied. SbeBoundsError (limit unchanged) if they do not fit `dst`.
    */
   getManufacturer(dst: Uint8Array, dstOffset: number, length: number): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.manufacturer length');
     const dataLength = this.#view.getUint32(at, true);
     const start = at + 4;
     checkBounds(this.#buffer, start, dataLength, 'Car.manufacturer');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
-    this.#limit = start + dataLength;
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
+    this.#cursor.limit = start + dataLength;
     return n;
   }
 
   /** Move the limit past `manufacturer` without reading it; returns its length. */
   skipManufacturer(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.manufacturer length');
     const length = this.#view.getUint32(at, true);
     const start = at + 4;
     checkBounds(this.#buffer, start, length, 'Car.manufacturer');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return length;
   }
 
   /** Length in bytes of `model` at the limit, without consuming it. */
   modelLength(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.model length');
     return this.#view.getUint32(at, true);
   }
@@ -388,12 +387,12 @@ export class CarDecoder {
    * Decodes the text (allocates) and moves the limit past it.
    */
   model(): string {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.model length');
     const length = this.#view.getUint32(at, true);
     const start = at + 4;
     checkBounds(this.#buffer, start, length, 'Car.model');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return readText(this.#buffer, start, length, 'UTF-8');
   }
 
@@ -402,31 +401,31 @@ export class CarDecoder {
    * value. Returns the bytes copied. SbeBoundsError (limit unchanged) if they do not fit `dst`.
    */
   getModel(dst: Uint8Array, dstOffset: number, length: number): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.model length');
     const dataLength = this.#view.getUint32(at, true);
     const start = at + 4;
     checkBounds(this.#buffer, start, dataLength, 'Car.model');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
-    this.#limit = start + dataLength;
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
+    this.#cursor.limit = start + dataLength;
     return n;
   }
 
   /** Move the limit past `model` without reading it; returns its length. */
   skipModel(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.model length');
     const length = this.#view.getUint32(at, true);
     const start = at + 4;
     checkBounds(this.#buffer, start, length, 'Car.model');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return length;
   }
 
   /** Length in bytes of `activationCode` at the limit, without consuming it. */
   activationCodeLength(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.activationCode length');
     return this.#view.getUint32(at, true);
   }
@@ -437,12 +436,12 @@ export class CarDecoder {
    * Decodes the text (allocates) and moves the limit past it.
    */
   activationCode(): string {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.activationCode length');
     const length = this.#view.getUint32(at, true);
     const start = at + 4;
     checkBounds(this.#buffer, start, length, 'Car.activationCode');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return readText(this.#buffer, start, length, 'US-ASCII');
   }
 
@@ -451,25 +450,25 @@ export class CarDecoder {
    * whole value. Returns the bytes copied. SbeBoundsError (limit unchanged) if they do not fit `dst`.
    */
   getActivationCode(dst: Uint8Array, dstOffset: number, length: number): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.activationCode length');
     const dataLength = this.#view.getUint32(at, true);
     const start = at + 4;
     checkBounds(this.#buffer, start, dataLength, 'Car.activationCode');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
-    this.#limit = start + dataLength;
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
+    this.#cursor.limit = start + dataLength;
     return n;
   }
 
   /** Move the limit past `activationCode` without reading it; returns its length. */
   skipActivationCode(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4, 'Car.activationCode length');
     const length = this.#view.getUint32(at, true);
     const start = at + 4;
     checkBounds(this.#buffer, start, length, 'Car.activationCode');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return length;
   }
 }
@@ -565,9 +564,9 @@ export class CarEncoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
-  readonly #fuelFigures_ = new CarFuelFiguresEncoder(this);
-  readonly #performanceFigures_ = new CarPerformanceFiguresEncoder(this);
+  readonly #cursor = new SbeCursor();
+  readonly #fuelFigures_ = new CarFuelFiguresEncoder(this.#cursor);
+  readonly #performanceFigures_ = new CarPerformanceFiguresEncoder(this.#cursor);
   readonly #extras_ = new OptionalExtrasEncoder();
   readonly #engine_ = new EngineEncoder();
 
@@ -584,8 +583,8 @@ export class CarEncoder {
       this.#view = viewOf(buffer);
     }
     this.#offset = offset;
-    buffer.fill(0, offset, offset + 45);
-    this.#limit = offset + 45;
+    zero(buffer, this.#view, offset, 45);
+    this.#cursor.limit = offset + 45;
     return this;
   }
 
@@ -606,16 +605,16 @@ export class CarEncoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Field `serialNumber` (id 1): uint64 at offset 0, required. */
@@ -626,7 +625,7 @@ export class CarEncoder {
 
   /** Set `serialNumber` from a safe integer; throws SbeValueError for any other number. */
   serialNumberAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset, value, true);
+    writeUint64LE(this.#view, this.#offset, value);
     return this;
   }
 
@@ -687,7 +686,7 @@ export class CarEncoder {
 
   /** Copy 6 bytes from `src` at `srcOffset` into `vehicleCode` (SbeBoundsError if `src` is too short). */
   putVehicleCode(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 28, 6);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 28, 6);
     return this;
   }
 
@@ -749,11 +748,11 @@ export class CarEncoder {
     if (length > 1073741824) {
       throw new SbeValueError(`Car.manufacturer: ${length} bytes exceed the maximum length 1073741824`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4 + length, 'Car.manufacturer');
     writeText(this.#buffer, at + 4, value, 'UTF-8');
     this.#view.setUint32(at, length, true);
-    this.#limit = at + 4 + length;
+    this.#cursor.limit = at + 4 + length;
     return this;
   }
 
@@ -762,11 +761,11 @@ export class CarEncoder {
     if (!(length >= 0 && length <= 1073741824)) {
       throw new SbeValueError(`Car.manufacturer: length ${length} is outside 0..1073741824`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4 + length, 'Car.manufacturer');
-    copyBytes(src, srcOffset, this.#buffer, at + 4, length);
+    copyBytesIn(src, srcOffset, this.#view, at + 4, length);
     this.#view.setUint32(at, length, true);
-    this.#limit = at + 4 + length;
+    this.#cursor.limit = at + 4 + length;
     return this;
   }
 
@@ -781,11 +780,11 @@ export class CarEncoder {
     if (length > 1073741824) {
       throw new SbeValueError(`Car.model: ${length} bytes exceed the maximum length 1073741824`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4 + length, 'Car.model');
     writeText(this.#buffer, at + 4, value, 'UTF-8');
     this.#view.setUint32(at, length, true);
-    this.#limit = at + 4 + length;
+    this.#cursor.limit = at + 4 + length;
     return this;
   }
 
@@ -794,11 +793,11 @@ export class CarEncoder {
     if (!(length >= 0 && length <= 1073741824)) {
       throw new SbeValueError(`Car.model: length ${length} is outside 0..1073741824`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4 + length, 'Car.model');
-    copyBytes(src, srcOffset, this.#buffer, at + 4, length);
+    copyBytesIn(src, srcOffset, this.#view, at + 4, length);
     this.#view.setUint32(at, length, true);
-    this.#limit = at + 4 + length;
+    this.#cursor.limit = at + 4 + length;
     return this;
   }
 
@@ -813,11 +812,11 @@ export class CarEncoder {
     if (length > 1073741824) {
       throw new SbeValueError(`Car.activationCode: ${length} bytes exceed the maximum length 1073741824`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4 + length, 'Car.activationCode');
     writeText(this.#buffer, at + 4, value, 'US-ASCII');
     this.#view.setUint32(at, length, true);
-    this.#limit = at + 4 + length;
+    this.#cursor.limit = at + 4 + length;
     return this;
   }
 
@@ -826,11 +825,11 @@ export class CarEncoder {
     if (!(length >= 0 && length <= 1073741824)) {
       throw new SbeValueError(`Car.activationCode: length ${length} is outside 0..1073741824`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 4 + length, 'Car.activationCode');
-    copyBytes(src, srcOffset, this.#buffer, at + 4, length);
+    copyBytesIn(src, srcOffset, this.#view, at + 4, length);
     this.#view.setUint32(at, length, true);
-    this.#limit = at + 4 + length;
+    this.#cursor.limit = at + 4 + length;
     return this;
   }
 }
@@ -931,7 +930,7 @@ export class CarFuelFiguresDecoder {
       throw new SbeStateError(`Car.fuelFigures: next() past the count ${this.#count}`);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, this.#blockLength, 'Car.fuelFigures entry');
+    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 6), 'Car.fuelFigures entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -1006,7 +1005,7 @@ export class CarFuelFiguresDecoder {
     const start = at + 4;
     checkBounds(this.#buffer, start, dataLength, 'Car.fuelFigures.usageDescription');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
     this.#parent.limit = start + dataLength;
     return n;
   }
@@ -1114,7 +1113,7 @@ export class CarFuelFiguresEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 6, 'Car.fuelFigures entry');
-    this.#buffer.fill(0, at, at + 6);
+    zero(this.#buffer, this.#view, at, 6);
     this.#offset = at;
     this.#parent.limit = at + 6;
     this.#index++;
@@ -1164,7 +1163,7 @@ export class CarFuelFiguresEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 4 + length, 'Car.fuelFigures.usageDescription');
-    copyBytes(src, srcOffset, this.#buffer, at + 4, length);
+    copyBytesIn(src, srcOffset, this.#view, at + 4, length);
     this.#view.setUint32(at, length, true);
     this.#parent.limit = at + 4 + length;
     return this;
@@ -1259,7 +1258,7 @@ export class CarPerformanceFiguresDecoder {
       throw new SbeStateError(`Car.performanceFigures: next() past the count ${this.#count}`);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, this.#blockLength, 'Car.performanceFigures entry');
+    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 1), 'Car.performanceFigures entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -1393,7 +1392,7 @@ export class CarPerformanceFiguresEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 1, 'Car.performanceFigures entry');
-    this.#buffer.fill(0, at, at + 1);
+    zero(this.#buffer, this.#view, at, 1);
     this.#offset = at;
     this.#parent.limit = at + 1;
     this.#index++;
@@ -1513,7 +1512,7 @@ export class CarPerformanceFiguresAccelerationDecoder {
       throw new SbeStateError(`Car.performanceFigures.acceleration: next() past the count ${this.#count}`);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, this.#blockLength, 'Car.performanceFigures.acceleration entry');
+    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 6), 'Car.performanceFigures.acceleration entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -1640,7 +1639,7 @@ export class CarPerformanceFiguresAccelerationEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 6, 'Car.performanceFigures.acceleration entry');
-    this.#buffer.fill(0, at, at + 6);
+    zero(this.#buffer, this.#view, at, 6);
     this.#offset = at;
     this.#parent.limit = at + 6;
     this.#index++;

@@ -16,7 +16,7 @@
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
 import type { SbeLimitOwner } from '../../../../src/codec/sbe.js';
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeStateError, SbeValueError, charArrayLength, checkBounds, checkIndex, copyBytes, getInt64AsNumber, readCharArray, readText, setInt64, setInt64FromNumber, textLength, viewOf, writeCharArray, writeText } from '../../../../src/codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, int64LE, readCharArray, readText, setInt64, textLength, viewOf, writeCharArray, writeInt64LE, writeText, zero } from '../../../../src/codec/sbe.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 
 /**
@@ -49,10 +49,10 @@ export class TestMessage1Decoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
-  readonly #entries_ = new TestMessage1EntriesDecoder(this);
+  readonly #entries_ = new TestMessage1EntriesDecoder(this.#cursor);
 
   /**
    * Point this decoder at a message body (just after its header). `actingBlockLength` and
@@ -62,7 +62,7 @@ export class TestMessage1Decoder {
    * Throws SbeBoundsError if the block does not fit. Re-wrapping the same buffer allocates nothing.
    */
   wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {
-    checkBounds(buffer, offset, actingBlockLength, 'TestMessage1 block');
+    checkBounds(buffer, offset, Math.max(actingBlockLength, 4), 'TestMessage1 block');
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#view = viewOf(buffer);
@@ -70,7 +70,7 @@ export class TestMessage1Decoder {
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -99,11 +99,11 @@ export class TestMessage1Decoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -111,7 +111,7 @@ export class TestMessage1Decoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -182,8 +182,8 @@ export class TestMessage1Encoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
-  readonly #entries_ = new TestMessage1EntriesEncoder(this);
+  readonly #cursor = new SbeCursor();
+  readonly #entries_ = new TestMessage1EntriesEncoder(this.#cursor);
 
   /**
    * Point this encoder at `offset` (where the body starts, after any header), zero the 16-byte block and
@@ -198,8 +198,8 @@ export class TestMessage1Encoder {
       this.#view = viewOf(buffer);
     }
     this.#offset = offset;
-    buffer.fill(0, offset, offset + 16);
-    this.#limit = offset + 16;
+    zero(buffer, this.#view, offset, 16);
+    this.#cursor.limit = offset + 16;
     return this;
   }
 
@@ -220,16 +220,16 @@ export class TestMessage1Encoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Field `Tag1` (id 1): uint32 at offset 0, required. semanticType int. */
@@ -347,7 +347,7 @@ export class TestMessage1EntriesDecoder {
       throw new SbeStateError(`TestMessage1.Entries: next() past the count ${this.#count}`);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, this.#blockLength, 'TestMessage1.Entries entry');
+    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 17), 'TestMessage1.Entries entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -398,8 +398,7 @@ export class TestMessage1EntriesDecoder {
    * Returns the number of bytes before the first NUL (the text length).
    */
   getTagGroup1(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset, dst, dstOffset, 9);
-    return charArrayLength(this.#buffer, this.#offset, 9);
+    return copyOut(this.#view, this.#offset, dst, dstOffset, 9);
   }
 
   /** Field `TagGroup2` (id 4): int64 at offset 9, required. semanticType int. */
@@ -412,7 +411,7 @@ export class TestMessage1EntriesDecoder {
    * int64/uint64 null values).
    */
   tagGroup2AsNumber(): number {
-    return getInt64AsNumber(this.#view, this.#offset + 9, true);
+    return int64LE(this.#view, this.#offset + 9);
   }
 
   /** Length in bytes of `varDataField` at the limit, without consuming it. */
@@ -448,7 +447,7 @@ export class TestMessage1EntriesDecoder {
     const start = at + 1;
     checkBounds(this.#buffer, start, dataLength, 'TestMessage1.Entries.varDataField');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
     this.#parent.limit = start + dataLength;
     return n;
   }
@@ -558,7 +557,7 @@ export class TestMessage1EntriesEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 17, 'TestMessage1.Entries entry');
-    this.#buffer.fill(0, at, at + 17);
+    zero(this.#buffer, this.#view, at, 17);
     this.#offset = at;
     this.#parent.limit = at + 17;
     this.#index++;
@@ -590,7 +589,7 @@ export class TestMessage1EntriesEncoder {
 
   /** Copy 9 bytes from `src` at `srcOffset` into `TagGroup1` (SbeBoundsError if `src` is too short). */
   putTagGroup1(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset, 9);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset, 9);
     return this;
   }
 
@@ -602,7 +601,7 @@ export class TestMessage1EntriesEncoder {
 
   /** Set `TagGroup2` from a safe integer; throws SbeValueError for any other number. */
   tagGroup2AsNumber(value: number): this {
-    setInt64FromNumber(this.#view, this.#offset + 9, value, true);
+    writeInt64LE(this.#view, this.#offset + 9, value);
     return this;
   }
 
@@ -632,7 +631,7 @@ export class TestMessage1EntriesEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 1 + length, 'TestMessage1.Entries.varDataField');
-    copyBytes(src, srcOffset, this.#buffer, at + 1, length);
+    copyBytesIn(src, srcOffset, this.#view, at + 1, length);
     this.#buffer[at] = length;
     this.#parent.limit = at + 1 + length;
     return this;

@@ -16,7 +16,7 @@
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
 import type { SbeLimitOwner } from '../../../../src/codec/sbe.js';
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeStateError, SbeValueError, checkBounds, copyBytes, readText, textLength, viewOf, writeText } from '../../../../src/codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, copyBytesIn, copyBytesOut, readText, textLength, viewOf, writeText, zero } from '../../../../src/codec/sbe.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 
 /**
@@ -49,10 +49,10 @@ export class TestMessage4Decoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
-  readonly #entries_ = new TestMessage4EntriesDecoder(this);
+  readonly #entries_ = new TestMessage4EntriesDecoder(this.#cursor);
 
   /**
    * Point this decoder at a message body (just after its header). `actingBlockLength` and
@@ -62,7 +62,7 @@ export class TestMessage4Decoder {
    * Throws SbeBoundsError if the block does not fit. Re-wrapping the same buffer allocates nothing.
    */
   wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {
-    checkBounds(buffer, offset, actingBlockLength, 'TestMessage4 block');
+    checkBounds(buffer, offset, Math.max(actingBlockLength, 4), 'TestMessage4 block');
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#view = viewOf(buffer);
@@ -70,7 +70,7 @@ export class TestMessage4Decoder {
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -99,11 +99,11 @@ export class TestMessage4Decoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -111,7 +111,7 @@ export class TestMessage4Decoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -182,8 +182,8 @@ export class TestMessage4Encoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
-  readonly #entries_ = new TestMessage4EntriesEncoder(this);
+  readonly #cursor = new SbeCursor();
+  readonly #entries_ = new TestMessage4EntriesEncoder(this.#cursor);
 
   /**
    * Point this encoder at `offset` (where the body starts, after any header), zero the 16-byte block and
@@ -198,8 +198,8 @@ export class TestMessage4Encoder {
       this.#view = viewOf(buffer);
     }
     this.#offset = offset;
-    buffer.fill(0, offset, offset + 16);
-    this.#limit = offset + 16;
+    zero(buffer, this.#view, offset, 16);
+    this.#cursor.limit = offset + 16;
     return this;
   }
 
@@ -220,16 +220,16 @@ export class TestMessage4Encoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Field `Tag1` (id 1): uint32 at offset 0, required. semanticType int. */
@@ -401,7 +401,7 @@ export class TestMessage4EntriesDecoder {
     const start = at + 1;
     checkBounds(this.#buffer, start, dataLength, 'TestMessage4.Entries.varDataField1');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
     this.#parent.limit = start + dataLength;
     return n;
   }
@@ -450,7 +450,7 @@ export class TestMessage4EntriesDecoder {
     const start = at + 1;
     checkBounds(this.#buffer, start, dataLength, 'TestMessage4.Entries.varDataField2');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
     this.#parent.limit = start + dataLength;
     return n;
   }
@@ -586,7 +586,7 @@ export class TestMessage4EntriesEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 1 + length, 'TestMessage4.Entries.varDataField1');
-    copyBytes(src, srcOffset, this.#buffer, at + 1, length);
+    copyBytesIn(src, srcOffset, this.#view, at + 1, length);
     this.#buffer[at] = length;
     this.#parent.limit = at + 1 + length;
     return this;
@@ -618,7 +618,7 @@ export class TestMessage4EntriesEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 1 + length, 'TestMessage4.Entries.varDataField2');
-    copyBytes(src, srcOffset, this.#buffer, at + 1, length);
+    copyBytesIn(src, srcOffset, this.#view, at + 1, length);
     this.#buffer[at] = length;
     this.#parent.limit = at + 1 + length;
     return this;

@@ -16,7 +16,7 @@
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
 import type { SbeLimitOwner } from '../../../../src/codec/sbe.js';
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeStateError, SbeValueError, charArrayLength, checkBounds, checkIndex, copyBytes, getInt64AsNumber, getUint64AsNumber, readCharArray, readText, setInt64, setInt64FromNumber, setUint64, setUint64FromNumber, textLength, viewOf, writeCharArray, writeText } from '../../../../src/codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, int64BE, readCharArray, readText, setInt64, setUint64, textLength, uint64BE, viewOf, writeCharArray, writeInt64BE, writeText, writeUint64BE, zero } from '../../../../src/codec/sbe.js';
 import { Flags32Decoder, Flags32Encoder } from './Flags32.js';
 import { Flags64Decoder, Flags64Encoder } from './Flags64.js';
 import { FrameHeaderDecoder, FrameHeaderEncoder } from './FrameHeader.js';
@@ -157,11 +157,11 @@ export class EdgeDecoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
+  readonly #cursor = new SbeCursor();
   #actingBlockLength = 0;
   #actingVersion = 0;
-  readonly #legs_ = new EdgeLegsDecoder(this);
-  readonly #added_ = new EdgeAddedDecoder(this);
+  readonly #legs_ = new EdgeLegsDecoder(this.#cursor);
+  readonly #added_ = new EdgeAddedDecoder(this.#cursor);
   readonly #flags64_ = new Flags64Decoder();
   readonly #flags32_ = new Flags32Decoder();
   readonly #point_ = new PointDecoder();
@@ -174,7 +174,7 @@ export class EdgeDecoder {
    * Throws SbeBoundsError if the block does not fit. Re-wrapping the same buffer allocates nothing.
    */
   wrap(buffer: Uint8Array, offset: number, actingBlockLength: number, actingVersion: number): this {
-    checkBounds(buffer, offset, actingBlockLength, 'Edge block');
+    checkBounds(buffer, offset, Math.max(actingBlockLength, actingVersion >= 1 ? 86 : 74), 'Edge block');
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#view = viewOf(buffer);
@@ -182,7 +182,7 @@ export class EdgeDecoder {
     this.#offset = offset;
     this.#actingBlockLength = actingBlockLength;
     this.#actingVersion = actingVersion;
-    this.#limit = offset + actingBlockLength;
+    this.#cursor.limit = offset + actingBlockLength;
     return this;
   }
 
@@ -211,11 +211,11 @@ export class EdgeDecoder {
 
   /** Position just past what has been read: groups and var data are read from here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /**
@@ -223,7 +223,7 @@ export class EdgeDecoder {
    * or `skip()` ran. Excludes the header.
    */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /** Block length the message was written with (from the header). */
@@ -280,22 +280,22 @@ export class EdgeDecoder {
 
   /** Field `price` (id 3): float at offset 2, optional. */
   price(): number {
-    return this.#view.getFloat32(this.#offset + 2, false);
+    return this.#view.getFloat32(this.#offset + 2);
   }
 
   /** True when `price` holds its null value (NaN) or is absent in the acting version. */
   priceIsNull(): boolean {
-    return Number.isNaN(this.#view.getFloat32(this.#offset + 2, false));
+    return Number.isNaN(this.#view.getFloat32(this.#offset + 2));
   }
 
   /** Field `rate` (id 4): double at offset 6, optional. */
   rate(): number {
-    return this.#view.getFloat64(this.#offset + 6, false);
+    return this.#view.getFloat64(this.#offset + 6);
   }
 
   /** True when `rate` holds its null value (-1.5) or is absent in the acting version. */
   rateIsNull(): boolean {
-    return this.#view.getFloat64(this.#offset + 6, false) === -1.5;
+    return this.#view.getFloat64(this.#offset + 6) === -1.5;
   }
 
   /**
@@ -318,8 +318,7 @@ export class EdgeDecoder {
    * the number of bytes before the first NUL (the text length).
    */
   getLatin(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 14, dst, dstOffset, 4);
-    return charArrayLength(this.#buffer, this.#offset + 14, 4);
+    return copyOut(this.#view, this.#offset + 14, dst, dstOffset, 4);
   }
 
   /**
@@ -342,8 +341,7 @@ export class EdgeDecoder {
    * number of bytes before the first NUL (the text length).
    */
   getUtf(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 18, dst, dstOffset, 6);
-    return charArrayLength(this.#buffer, this.#offset + 18, 6);
+    return copyOut(this.#view, this.#offset + 18, dst, dstOffset, 6);
   }
 
   /**
@@ -353,13 +351,13 @@ export class EdgeDecoder {
    */
   ids(index: number): bigint {
     checkIndex(index, 2, 'Edge.ids');
-    return this.#view.getBigInt64(this.#offset + 24 + index * 8, false);
+    return this.#view.getBigInt64(this.#offset + 24 + index * 8);
   }
 
   /** Element `index` as a number without allocating: exact within ±(2^53−1), NaN outside. */
   idsAsNumber(index: number): number {
     checkIndex(index, 2, 'Edge.ids');
-    return getInt64AsNumber(this.#view, this.#offset + 24 + index * 8, false);
+    return int64BE(this.#view, this.#offset + 24 + index * 8);
   }
 
   /**
@@ -377,7 +375,7 @@ export class EdgeDecoder {
    * 4.
    */
   getBytes(dst: Uint8Array, dstOffset: number): number {
-    copyBytes(this.#buffer, this.#offset + 40, dst, dstOffset, 4);
+    copyBytesOut(this.#view, this.#offset + 40, dst, dstOffset, 4);
     return 4;
   }
 
@@ -387,7 +385,7 @@ export class EdgeDecoder {
    * Returns the raw code; `Wide.name(code)` names it.
    */
   wide(): bigint {
-    return this.#view.getBigUint64(this.#offset + 44, false);
+    return this.#view.getBigUint64(this.#offset + 44);
   }
 
   /**
@@ -396,7 +394,7 @@ export class EdgeDecoder {
    * Returns the raw code; `Signed.name(code)` names it.
    */
   signed(): number {
-    return this.#view.getInt16(this.#offset + 52, false);
+    return this.#view.getInt16(this.#offset + 52);
   }
 
   /**
@@ -423,7 +421,7 @@ export class EdgeDecoder {
    * @deprecated Deprecated since schema version 1.
    */
   ts(): bigint {
-    return this.#view.getBigUint64(this.#offset + 66, false);
+    return this.#view.getBigUint64(this.#offset + 66);
   }
 
   /**
@@ -431,7 +429,7 @@ export class EdgeDecoder {
    * null values).
    */
   tsAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset + 66, false);
+    return uint64BE(this.#view, this.#offset + 66);
   }
 
   /**
@@ -440,13 +438,13 @@ export class EdgeDecoder {
    */
   qty(): number {
     if (this.#actingVersion < 1) return -2147483648;
-    return this.#view.getInt32(this.#offset + 74, false);
+    return this.#view.getInt32(this.#offset + 74);
   }
 
   /** True when `qty` holds its null value (-2147483648) or is absent in the acting version. */
   qtyIsNull(): boolean {
     if (this.#actingVersion < 1) return true;
-    return this.#view.getInt32(this.#offset + 74, false) === -2147483648;
+    return this.#view.getInt32(this.#offset + 74) === -2147483648;
   }
 
   /**
@@ -484,7 +482,7 @@ export class EdgeDecoder {
 
   /** Length in bytes of `blob` at the limit, without consuming it. */
   blobLength(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 1, 'Edge.blob length');
     return this.#buffer[at]!;
   }
@@ -495,12 +493,12 @@ export class EdgeDecoder {
    * Returns a copy of the bytes (allocates) and moves the limit past them.
    */
   blob(): Uint8Array {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 1, 'Edge.blob length');
     const length = this.#buffer[at]!;
     const start = at + 1;
     checkBounds(this.#buffer, start, length, 'Edge.blob');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return this.#buffer.slice(start, start + length);
   }
 
@@ -509,34 +507,34 @@ export class EdgeDecoder {
    * value. Returns the bytes copied. SbeBoundsError (limit unchanged) if they do not fit `dst`.
    */
   getBlob(dst: Uint8Array, dstOffset: number, length: number): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 1, 'Edge.blob length');
     const dataLength = this.#buffer[at]!;
     const start = at + 1;
     checkBounds(this.#buffer, start, dataLength, 'Edge.blob');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
-    this.#limit = start + dataLength;
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
+    this.#cursor.limit = start + dataLength;
     return n;
   }
 
   /** Move the limit past `blob` without reading it; returns its length. */
   skipBlob(): number {
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 1, 'Edge.blob length');
     const length = this.#buffer[at]!;
     const start = at + 1;
     checkBounds(this.#buffer, start, length, 'Edge.blob');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return length;
   }
 
   /** Length in bytes of `extra` at the limit, without consuming it. */
   extraLength(): number {
     if (this.#actingVersion < 2) return 0;
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'Edge.extra length');
-    return this.#view.getUint16(at, false);
+    return this.#view.getUint16(at);
   }
 
   /**
@@ -547,12 +545,12 @@ export class EdgeDecoder {
    */
   extra(): string {
     if (this.#actingVersion < 2) return '';
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'Edge.extra length');
-    const length = this.#view.getUint16(at, false);
+    const length = this.#view.getUint16(at);
     const start = at + 2;
     checkBounds(this.#buffer, start, length, 'Edge.extra');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return readText(this.#buffer, start, length, 'ISO-8859-1');
   }
 
@@ -562,26 +560,26 @@ export class EdgeDecoder {
    */
   getExtra(dst: Uint8Array, dstOffset: number, length: number): number {
     if (this.#actingVersion < 2) return 0;
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'Edge.extra length');
-    const dataLength = this.#view.getUint16(at, false);
+    const dataLength = this.#view.getUint16(at);
     const start = at + 2;
     checkBounds(this.#buffer, start, dataLength, 'Edge.extra');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
-    this.#limit = start + dataLength;
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
+    this.#cursor.limit = start + dataLength;
     return n;
   }
 
   /** Move the limit past `extra` without reading it; returns its length. */
   skipExtra(): number {
     if (this.#actingVersion < 2) return 0;
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2, 'Edge.extra length');
-    const length = this.#view.getUint16(at, false);
+    const length = this.#view.getUint16(at);
     const start = at + 2;
     checkBounds(this.#buffer, start, length, 'Edge.extra');
-    this.#limit = start + length;
+    this.#cursor.limit = start + length;
     return length;
   }
 }
@@ -721,9 +719,9 @@ export class EdgeEncoder {
   #buffer: Uint8Array = EMPTY_BUFFER;
   #view: DataView = EMPTY_VIEW;
   #offset = 0;
-  #limit = 0;
-  readonly #legs_ = new EdgeLegsEncoder(this);
-  readonly #added_ = new EdgeAddedEncoder(this);
+  readonly #cursor = new SbeCursor();
+  readonly #legs_ = new EdgeLegsEncoder(this.#cursor);
+  readonly #added_ = new EdgeAddedEncoder(this.#cursor);
   readonly #flags64_ = new Flags64Encoder();
   readonly #flags32_ = new Flags32Encoder();
   readonly #point_ = new PointEncoder();
@@ -741,8 +739,8 @@ export class EdgeEncoder {
       this.#view = viewOf(buffer);
     }
     this.#offset = offset;
-    buffer.fill(0, offset, offset + 96);
-    this.#limit = offset + 96;
+    zero(buffer, this.#view, offset, 96);
+    this.#cursor.limit = offset + 96;
     return this;
   }
 
@@ -764,16 +762,16 @@ export class EdgeEncoder {
 
   /** Position just past what has been written: groups and var data are appended here, in schema order. */
   get limit(): number {
-    return this.#limit;
+    return this.#cursor.limit;
   }
 
   set limit(value: number) {
-    this.#limit = value;
+    this.#cursor.limit = value;
   }
 
   /** Bytes of the body written so far (block + groups + var data). Excludes the header. */
   encodedLength(): number {
-    return this.#limit - this.#offset;
+    return this.#cursor.limit - this.#offset;
   }
 
   /**
@@ -794,13 +792,13 @@ export class EdgeEncoder {
 
   /** Field `price` (id 3): float at offset 2, optional. */
   price(value: number): this {
-    this.#view.setFloat32(this.#offset + 2, value, false);
+    this.#view.setFloat32(this.#offset + 2, value);
     return this;
   }
 
   /** Field `rate` (id 4): double at offset 6, optional. */
   rate(value: number): this {
-    this.#view.setFloat64(this.#offset + 6, value, false);
+    this.#view.setFloat64(this.#offset + 6, value);
     return this;
   }
 
@@ -824,7 +822,7 @@ export class EdgeEncoder {
 
   /** Copy 4 bytes from `src` at `srcOffset` into `latin` (SbeBoundsError if `src` is too short). */
   putLatin(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 14, 4);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 14, 4);
     return this;
   }
 
@@ -848,7 +846,7 @@ export class EdgeEncoder {
 
   /** Copy 6 bytes from `src` at `srcOffset` into `utf` (SbeBoundsError if `src` is too short). */
   putUtf(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 18, 6);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 18, 6);
     return this;
   }
 
@@ -866,7 +864,7 @@ export class EdgeEncoder {
   /** Set element `index` from a safe integer; throws SbeValueError for any other number. */
   idsAsNumber(index: number, value: number): this {
     checkIndex(index, 2, 'Edge.ids');
-    setInt64FromNumber(this.#view, this.#offset + 24 + index * 8, value, false);
+    writeInt64BE(this.#view, this.#offset + 24 + index * 8, value);
     return this;
   }
 
@@ -883,7 +881,7 @@ export class EdgeEncoder {
 
   /** Copy 4 bytes from `src` at `srcOffset` into `bytes` (SbeBoundsError if `src` is too short). */
   putBytes(src: Uint8Array, srcOffset: number): this {
-    copyBytes(src, srcOffset, this.#buffer, this.#offset + 40, 4);
+    copyBytesIn(src, srcOffset, this.#view, this.#offset + 40, 4);
     return this;
   }
 
@@ -903,7 +901,7 @@ export class EdgeEncoder {
    * Takes a code of Signed (or Signed.NULL_VALUE).
    */
   signed(value: number): this {
-    this.#view.setInt16(this.#offset + 52, value, false);
+    this.#view.setInt16(this.#offset + 52, value);
     return this;
   }
 
@@ -937,13 +935,13 @@ export class EdgeEncoder {
 
   /** Set `ts` from a safe integer; throws SbeValueError for any other number. */
   tsAsNumber(value: number): this {
-    setUint64FromNumber(this.#view, this.#offset + 66, value, false);
+    writeUint64BE(this.#view, this.#offset + 66, value);
     return this;
   }
 
   /** Field `qty` (id 14): int32 at offset 74, optional. Since schema version 1. */
   qty(value: number): this {
-    this.#view.setInt32(this.#offset + 74, value, false);
+    this.#view.setInt32(this.#offset + 74, value);
     return this;
   }
 
@@ -992,11 +990,11 @@ export class EdgeEncoder {
     if (!(length >= 0 && length <= 5)) {
       throw new SbeValueError(`Edge.blob: length ${length} is outside 0..5`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 1 + length, 'Edge.blob');
-    copyBytes(src, srcOffset, this.#buffer, at + 1, length);
+    copyBytesIn(src, srcOffset, this.#view, at + 1, length);
     this.#buffer[at] = length;
-    this.#limit = at + 1 + length;
+    this.#cursor.limit = at + 1 + length;
     return this;
   }
 
@@ -1011,11 +1009,11 @@ export class EdgeEncoder {
     if (length > 65534) {
       throw new SbeValueError(`Edge.extra: ${length} bytes exceed the maximum length 65534`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2 + length, 'Edge.extra');
     writeText(this.#buffer, at + 2, value, 'ISO-8859-1');
-    this.#view.setUint16(at, length, false);
-    this.#limit = at + 2 + length;
+    this.#view.setUint16(at, length);
+    this.#cursor.limit = at + 2 + length;
     return this;
   }
 
@@ -1024,11 +1022,11 @@ export class EdgeEncoder {
     if (!(length >= 0 && length <= 65534)) {
       throw new SbeValueError(`Edge.extra: length ${length} is outside 0..65534`);
     }
-    const at = this.#limit;
+    const at = this.#cursor.limit;
     checkBounds(this.#buffer, at, 2 + length, 'Edge.extra');
-    copyBytes(src, srcOffset, this.#buffer, at + 2, length);
-    this.#view.setUint16(at, length, false);
-    this.#limit = at + 2 + length;
+    copyBytesIn(src, srcOffset, this.#view, at + 2, length);
+    this.#view.setUint16(at, length);
+    this.#cursor.limit = at + 2 + length;
     return this;
   }
 }
@@ -1095,7 +1093,7 @@ export class EdgeLegsDecoder {
     const at = this.#parent.limit;
     checkBounds(buffer, at, 6, 'Edge.legs group header');
     this.#blockLength = this.#buffer[at + 5]!;
-    this.#count = this.#view.getUint32(at, false);
+    this.#count = this.#view.getUint32(at);
     this.#parent.limit = at + 6;
     return this;
   }
@@ -1125,7 +1123,7 @@ export class EdgeLegsDecoder {
       throw new SbeStateError(`Edge.legs: next() past the count ${this.#count}`);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, this.#blockLength, 'Edge.legs entry');
+    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 2), 'Edge.legs entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -1162,7 +1160,7 @@ export class EdgeLegsDecoder {
 
   /** Field `legId` (id 21): uint16 at offset 0, required. */
   legId(): number {
-    return this.#view.getUint16(this.#offset, false);
+    return this.#view.getUint16(this.#offset);
   }
 
   /**
@@ -1179,7 +1177,7 @@ export class EdgeLegsDecoder {
   legNoteLength(): number {
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 2, 'Edge.legs.legNote length');
-    return this.#view.getUint16(at, false);
+    return this.#view.getUint16(at);
   }
 
   /**
@@ -1190,7 +1188,7 @@ export class EdgeLegsDecoder {
   legNote(): string {
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 2, 'Edge.legs.legNote length');
-    const length = this.#view.getUint16(at, false);
+    const length = this.#view.getUint16(at);
     const start = at + 2;
     checkBounds(this.#buffer, start, length, 'Edge.legs.legNote');
     this.#parent.limit = start + length;
@@ -1204,11 +1202,11 @@ export class EdgeLegsDecoder {
   getLegNote(dst: Uint8Array, dstOffset: number, length: number): number {
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 2, 'Edge.legs.legNote length');
-    const dataLength = this.#view.getUint16(at, false);
+    const dataLength = this.#view.getUint16(at);
     const start = at + 2;
     checkBounds(this.#buffer, start, dataLength, 'Edge.legs.legNote');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
     this.#parent.limit = start + dataLength;
     return n;
   }
@@ -1217,7 +1215,7 @@ export class EdgeLegsDecoder {
   skipLegNote(): number {
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 2, 'Edge.legs.legNote length');
-    const length = this.#view.getUint16(at, false);
+    const length = this.#view.getUint16(at);
     const start = at + 2;
     checkBounds(this.#buffer, start, length, 'Edge.legs.legNote');
     this.#parent.limit = start + length;
@@ -1284,9 +1282,9 @@ export class EdgeLegsEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(buffer, at, 6, 'Edge.legs group header');
-    buffer.fill(0, at, at + 6);
+    zero(buffer, this.#view, at, 6);
     this.#buffer[at + 5] = 2;
-    this.#view.setUint32(at, count, false);
+    this.#view.setUint32(at, count);
     this.#parent.limit = at + 6;
     this.#count = count;
     this.#index = -1;
@@ -1313,7 +1311,7 @@ export class EdgeLegsEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 2, 'Edge.legs entry');
-    this.#buffer.fill(0, at, at + 2);
+    zero(this.#buffer, this.#view, at, 2);
     this.#offset = at;
     this.#parent.limit = at + 2;
     this.#index++;
@@ -1327,7 +1325,7 @@ export class EdgeLegsEncoder {
 
   /** Field `legId` (id 21): uint16 at offset 0, required. */
   legId(value: number): this {
-    this.#view.setUint16(this.#offset, value, false);
+    this.#view.setUint16(this.#offset, value);
     return this;
   }
 
@@ -1355,7 +1353,7 @@ export class EdgeLegsEncoder {
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 2 + length, 'Edge.legs.legNote');
     writeText(this.#buffer, at + 2, value, 'ISO-8859-1');
-    this.#view.setUint16(at, length, false);
+    this.#view.setUint16(at, length);
     this.#parent.limit = at + 2 + length;
     return this;
   }
@@ -1367,8 +1365,8 @@ export class EdgeLegsEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 2 + length, 'Edge.legs.legNote');
-    copyBytes(src, srcOffset, this.#buffer, at + 2, length);
-    this.#view.setUint16(at, length, false);
+    copyBytesIn(src, srcOffset, this.#view, at + 2, length);
+    this.#view.setUint16(at, length);
     this.#parent.limit = at + 2 + length;
     return this;
   }
@@ -1431,8 +1429,8 @@ export class EdgeLegsFillsDecoder {
     this.#index = -1;
     const at = this.#parent.limit;
     checkBounds(buffer, at, 4, 'Edge.legs.fills group header');
-    this.#blockLength = this.#view.getUint16(at, false);
-    this.#count = this.#view.getUint16(at + 2, false);
+    this.#blockLength = this.#view.getUint16(at);
+    this.#count = this.#view.getUint16(at + 2);
     this.#parent.limit = at + 4;
     return this;
   }
@@ -1462,7 +1460,7 @@ export class EdgeLegsFillsDecoder {
       throw new SbeStateError(`Edge.legs.fills: next() past the count ${this.#count}`);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, this.#blockLength, 'Edge.legs.fills entry');
+    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 4), 'Edge.legs.fills entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -1498,7 +1496,7 @@ export class EdgeLegsFillsDecoder {
 
   /** Field `px` (id 23): int32 at offset 0, required. */
   px(): number {
-    return this.#view.getInt32(this.#offset, false);
+    return this.#view.getInt32(this.#offset);
   }
 
   /**
@@ -1567,8 +1565,8 @@ export class EdgeLegsFillsEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(buffer, at, 4, 'Edge.legs.fills group header');
-    this.#view.setUint16(at, 4, false);
-    this.#view.setUint16(at + 2, count, false);
+    this.#view.setUint16(at, 4);
+    this.#view.setUint16(at + 2, count);
     this.#parent.limit = at + 4;
     this.#count = count;
     this.#index = -1;
@@ -1595,7 +1593,7 @@ export class EdgeLegsFillsEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 4, 'Edge.legs.fills entry');
-    this.#buffer.fill(0, at, at + 4);
+    zero(this.#buffer, this.#view, at, 4);
     this.#offset = at;
     this.#parent.limit = at + 4;
     this.#index++;
@@ -1609,7 +1607,7 @@ export class EdgeLegsFillsEncoder {
 
   /** Field `px` (id 23): int32 at offset 0, required. */
   px(value: number): this {
-    this.#view.setInt32(this.#offset, value, false);
+    this.#view.setInt32(this.#offset, value);
     return this;
   }
 
@@ -1681,8 +1679,8 @@ export class EdgeLegsFillsPartsDecoder {
     this.#index = -1;
     const at = this.#parent.limit;
     checkBounds(buffer, at, 4, 'Edge.legs.fills.parts group header');
-    this.#blockLength = this.#view.getUint16(at, false);
-    this.#count = this.#view.getUint16(at + 2, false);
+    this.#blockLength = this.#view.getUint16(at);
+    this.#count = this.#view.getUint16(at + 2);
     this.#parent.limit = at + 4;
     return this;
   }
@@ -1712,7 +1710,7 @@ export class EdgeLegsFillsPartsDecoder {
       throw new SbeStateError(`Edge.legs.fills.parts: next() past the count ${this.#count}`);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, this.#blockLength, 'Edge.legs.fills.parts entry');
+    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 1), 'Edge.legs.fills.parts entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -1781,7 +1779,7 @@ export class EdgeLegsFillsPartsDecoder {
     const start = at + 1;
     checkBounds(this.#buffer, start, dataLength, 'Edge.legs.fills.parts.tag');
     const n = Math.min(length, dataLength);
-    copyBytes(this.#buffer, start, dst, dstOffset, n);
+    copyBytesOut(this.#view, start, dst, dstOffset, n);
     this.#parent.limit = start + dataLength;
     return n;
   }
@@ -1853,8 +1851,8 @@ export class EdgeLegsFillsPartsEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(buffer, at, 4, 'Edge.legs.fills.parts group header');
-    this.#view.setUint16(at, 1, false);
-    this.#view.setUint16(at + 2, count, false);
+    this.#view.setUint16(at, 1);
+    this.#view.setUint16(at + 2, count);
     this.#parent.limit = at + 4;
     this.#count = count;
     this.#index = -1;
@@ -1881,7 +1879,7 @@ export class EdgeLegsFillsPartsEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 1, 'Edge.legs.fills.parts entry');
-    this.#buffer.fill(0, at, at + 1);
+    zero(this.#buffer, this.#view, at, 1);
     this.#offset = at;
     this.#parent.limit = at + 1;
     this.#index++;
@@ -1916,7 +1914,7 @@ export class EdgeLegsFillsPartsEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 1 + length, 'Edge.legs.fills.parts.tag');
-    copyBytes(src, srcOffset, this.#buffer, at + 1, length);
+    copyBytesIn(src, srcOffset, this.#view, at + 1, length);
     this.#buffer[at] = length;
     this.#parent.limit = at + 1 + length;
     return this;
@@ -1980,8 +1978,8 @@ export class EdgeAddedDecoder {
     }
     const at = this.#parent.limit;
     checkBounds(buffer, at, 4, 'Edge.added group header');
-    this.#blockLength = this.#view.getUint16(at, false);
-    this.#count = this.#view.getUint16(at + 2, false);
+    this.#blockLength = this.#view.getUint16(at);
+    this.#count = this.#view.getUint16(at + 2);
     this.#parent.limit = at + 4;
     return this;
   }
@@ -2011,7 +2009,7 @@ export class EdgeAddedDecoder {
       throw new SbeStateError(`Edge.added: next() past the count ${this.#count}`);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, this.#blockLength, 'Edge.added entry');
+    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 4), 'Edge.added entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -2043,7 +2041,7 @@ export class EdgeAddedDecoder {
 
   /** Field `v` (id 31): uint32 at offset 0, required. */
   v(): number {
-    return this.#view.getUint32(this.#offset, false);
+    return this.#view.getUint32(this.#offset);
   }
 }
 
@@ -2097,8 +2095,8 @@ export class EdgeAddedEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(buffer, at, 4, 'Edge.added group header');
-    this.#view.setUint16(at, 4, false);
-    this.#view.setUint16(at + 2, count, false);
+    this.#view.setUint16(at, 4);
+    this.#view.setUint16(at + 2, count);
     this.#parent.limit = at + 4;
     this.#count = count;
     this.#index = -1;
@@ -2125,7 +2123,7 @@ export class EdgeAddedEncoder {
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 4, 'Edge.added entry');
-    this.#buffer.fill(0, at, at + 4);
+    zero(this.#buffer, this.#view, at, 4);
     this.#offset = at;
     this.#parent.limit = at + 4;
     this.#index++;
@@ -2139,7 +2137,7 @@ export class EdgeAddedEncoder {
 
   /** Field `v` (id 31): uint32 at offset 0, required. */
   v(value: number): this {
-    this.#view.setUint32(this.#offset, value, false);
+    this.#view.setUint32(this.#offset, value);
     return this;
   }
 }

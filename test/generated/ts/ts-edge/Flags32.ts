@@ -54,22 +54,22 @@ export class Flags32Decoder {
 
   /** The raw bits. */
   raw(): number {
-    return this.#view.getUint32(this.#offset, false);
+    return this.#view.getUint32(this.#offset);
   }
 
   /** True when no bit is set. */
   isEmpty(): boolean {
-    return this.#view.getUint32(this.#offset, false) === 0;
+    return this.#view.getUint32(this.#offset) === 0;
   }
 
   /** Choice `a` (bit 0). */
   a(): boolean {
-    return (this.#view.getUint32(this.#offset, false) & 0x1) !== 0;
+    return (this.#view.getUint32(this.#offset) & 0x1) !== 0;
   }
 
   /** Choice `sign` (bit 31). */
   sign(): boolean {
-    return (this.#view.getUint32(this.#offset, false) & 0x80000000) !== 0;
+    return (this.#view.getUint32(this.#offset) & 0x80000000) !== 0;
   }
 
   /**
@@ -79,7 +79,7 @@ export class Flags32Decoder {
    */
   later(): boolean {
     if (this.#actingVersion < 1) return false;
-    return (this.#view.getUint32(this.#offset, false) & 0x20) !== 0;
+    return (this.#view.getUint32(this.#offset) & 0x20) !== 0;
   }
 }
 
@@ -118,34 +118,34 @@ export class Flags32Encoder {
 
   /** Clear every bit. */
   clear(): this {
-    this.#view.setUint32(this.#offset, 0, false);
+    this.#view.setUint32(this.#offset, 0);
     return this;
   }
 
   /** Set the raw bits. */
   raw(value: number): this {
-    this.#view.setUint32(this.#offset, value, false);
+    this.#view.setUint32(this.#offset, value);
     return this;
   }
 
   /** Set or clear choice `a` (bit 0). */
   a(value: boolean): this {
-    const bits = this.#view.getUint32(this.#offset, false);
-    this.#view.setUint32(this.#offset, value ? bits | 0x1 : bits & ~0x1, false);
+    const bits = this.#view.getUint32(this.#offset);
+    this.#view.setUint32(this.#offset, value ? bits | 0x1 : bits & ~0x1);
     return this;
   }
 
   /** Set or clear choice `sign` (bit 31). */
   sign(value: boolean): this {
-    const bits = this.#view.getUint32(this.#offset, false);
-    this.#view.setUint32(this.#offset, value ? bits | 0x80000000 : bits & ~0x80000000, false);
+    const bits = this.#view.getUint32(this.#offset);
+    this.#view.setUint32(this.#offset, value ? bits | 0x80000000 : bits & ~0x80000000);
     return this;
   }
 
   /** Set or clear choice `later` (bit 5). */
   later(value: boolean): this {
-    const bits = this.#view.getUint32(this.#offset, false);
-    this.#view.setUint32(this.#offset, value ? bits | 0x20 : bits & ~0x20, false);
+    const bits = this.#view.getUint32(this.#offset);
+    this.#view.setUint32(this.#offset, value ? bits | 0x20 : bits & ~0x20);
     return this;
   }
 }

@@ -2,7 +2,7 @@
 /**
  * Set `Flags64` of schema `ts.edge` (id 77, version 2, bigEndian).
  */
-import { EMPTY_BUFFER, EMPTY_VIEW, checkBounds, getUint64AsNumber, setUint64, viewOf } from '../../../../src/codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, checkBounds, setUint64, uint64BE, viewOf } from '../../../../src/codec/sbe.js';
 
 /** Bit positions (0 = least significant) of the choices of set `Flags64` (uint64). */
 export const Flags64 = {
@@ -55,37 +55,37 @@ export class Flags64Decoder {
 
   /** The raw bits. */
   raw(): bigint {
-    return this.#view.getBigUint64(this.#offset, false);
+    return this.#view.getBigUint64(this.#offset);
   }
 
   /** The raw bits as a number without allocating: exact up to 2^53−1, NaN above. */
   rawAsNumber(): number {
-    return getUint64AsNumber(this.#view, this.#offset, false);
+    return uint64BE(this.#view, this.#offset);
   }
 
   /** True when no bit is set. */
   isEmpty(): boolean {
-    return this.#view.getUint32(this.#offset, false) === 0 && this.#view.getUint32(this.#offset + 4, false) === 0;
+    return this.#view.getUint32(this.#offset) === 0 && this.#view.getUint32(this.#offset + 4) === 0;
   }
 
   /** Choice `low` (bit 0). */
   low(): boolean {
-    return (this.#view.getUint32(this.#offset + 4, false) & 0x1) !== 0;
+    return (this.#view.getUint32(this.#offset + 4) & 0x1) !== 0;
   }
 
   /** Choice `bit31` (bit 31). */
   bit31(): boolean {
-    return (this.#view.getUint32(this.#offset + 4, false) & 0x80000000) !== 0;
+    return (this.#view.getUint32(this.#offset + 4) & 0x80000000) !== 0;
   }
 
   /** Choice `bit32` (bit 32). */
   bit32(): boolean {
-    return (this.#view.getUint32(this.#offset, false) & 0x1) !== 0;
+    return (this.#view.getUint32(this.#offset) & 0x1) !== 0;
   }
 
   /** Choice `top` (bit 63). */
   top(): boolean {
-    return (this.#view.getUint32(this.#offset, false) & 0x80000000) !== 0;
+    return (this.#view.getUint32(this.#offset) & 0x80000000) !== 0;
   }
 }
 
@@ -124,8 +124,8 @@ export class Flags64Encoder {
 
   /** Clear every bit. */
   clear(): this {
-    this.#view.setUint32(this.#offset, 0, false);
-    this.#view.setUint32(this.#offset + 4, 0, false);
+    this.#view.setUint32(this.#offset, 0);
+    this.#view.setUint32(this.#offset + 4, 0);
     return this;
   }
 
@@ -137,29 +137,29 @@ export class Flags64Encoder {
 
   /** Set or clear choice `low` (bit 0). */
   low(value: boolean): this {
-    const bits = this.#view.getUint32(this.#offset + 4, false);
-    this.#view.setUint32(this.#offset + 4, value ? bits | 0x1 : bits & ~0x1, false);
+    const bits = this.#view.getUint32(this.#offset + 4);
+    this.#view.setUint32(this.#offset + 4, value ? bits | 0x1 : bits & ~0x1);
     return this;
   }
 
   /** Set or clear choice `bit31` (bit 31). */
   bit31(value: boolean): this {
-    const bits = this.#view.getUint32(this.#offset + 4, false);
-    this.#view.setUint32(this.#offset + 4, value ? bits | 0x80000000 : bits & ~0x80000000, false);
+    const bits = this.#view.getUint32(this.#offset + 4);
+    this.#view.setUint32(this.#offset + 4, value ? bits | 0x80000000 : bits & ~0x80000000);
     return this;
   }
 
   /** Set or clear choice `bit32` (bit 32). */
   bit32(value: boolean): this {
-    const bits = this.#view.getUint32(this.#offset, false);
-    this.#view.setUint32(this.#offset, value ? bits | 0x1 : bits & ~0x1, false);
+    const bits = this.#view.getUint32(this.#offset);
+    this.#view.setUint32(this.#offset, value ? bits | 0x1 : bits & ~0x1);
     return this;
   }
 
   /** Set or clear choice `top` (bit 63). */
   top(value: boolean): this {
-    const bits = this.#view.getUint32(this.#offset, false);
-    this.#view.setUint32(this.#offset, value ? bits | 0x80000000 : bits & ~0x80000000, false);
+    const bits = this.#view.getUint32(this.#offset);
+    this.#view.setUint32(this.#offset, value ? bits | 0x80000000 : bits & ~0x80000000);
     return this;
   }
 }

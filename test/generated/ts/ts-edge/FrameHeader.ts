@@ -74,22 +74,22 @@ export class FrameHeaderDecoder {
 
   /** Member `version`: uint16 at offset 0, required. */
   version(): number {
-    return this.#view.getUint16(this.#offset, false);
+    return this.#view.getUint16(this.#offset);
   }
 
   /** Member `templateId`: uint16 at offset 2, required. */
   templateId(): number {
-    return this.#view.getUint16(this.#offset + 2, false);
+    return this.#view.getUint16(this.#offset + 2);
   }
 
   /** Member `schemaId`: uint16 at offset 6, required. */
   schemaId(): number {
-    return this.#view.getUint16(this.#offset + 6, false);
+    return this.#view.getUint16(this.#offset + 6);
   }
 
   /** Member `blockLength`: uint16 at offset 8, required. */
   blockLength(): number {
-    return this.#view.getUint16(this.#offset + 8, false);
+    return this.#view.getUint16(this.#offset + 8);
   }
 }
 
@@ -155,25 +155,25 @@ export class FrameHeaderEncoder {
 
   /** Member `version`: uint16 at offset 0, required. */
   version(value: number): this {
-    this.#view.setUint16(this.#offset, value, false);
+    this.#view.setUint16(this.#offset, value);
     return this;
   }
 
   /** Member `templateId`: uint16 at offset 2, required. */
   templateId(value: number): this {
-    this.#view.setUint16(this.#offset + 2, value, false);
+    this.#view.setUint16(this.#offset + 2, value);
     return this;
   }
 
   /** Member `schemaId`: uint16 at offset 6, required. */
   schemaId(value: number): this {
-    this.#view.setUint16(this.#offset + 6, value, false);
+    this.#view.setUint16(this.#offset + 6, value);
     return this;
   }
 
   /** Member `blockLength`: uint16 at offset 8, required. */
   blockLength(value: number): this {
-    this.#view.setUint16(this.#offset + 8, value, false);
+    this.#view.setUint16(this.#offset + 8, value);
     return this;
   }
 }

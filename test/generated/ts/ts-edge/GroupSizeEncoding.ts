@@ -60,12 +60,12 @@ export class GroupSizeEncodingDecoder {
 
   /** Member `blockLength`: uint16 at offset 0, required. */
   blockLength(): number {
-    return this.#view.getUint16(this.#offset, false);
+    return this.#view.getUint16(this.#offset);
   }
 
   /** Member `numInGroup`: uint16 at offset 2, required. */
   numInGroup(): number {
-    return this.#view.getUint16(this.#offset + 2, false);
+    return this.#view.getUint16(this.#offset + 2);
   }
 }
 
@@ -117,13 +117,13 @@ export class GroupSizeEncodingEncoder {
 
   /** Member `blockLength`: uint16 at offset 0, required. */
   blockLength(value: number): this {
-    this.#view.setUint16(this.#offset, value, false);
+    this.#view.setUint16(this.#offset, value);
     return this;
   }
 
   /** Member `numInGroup`: uint16 at offset 2, required. */
   numInGroup(value: number): this {
-    this.#view.setUint16(this.#offset + 2, value, false);
+    this.#view.setUint16(this.#offset + 2, value);
     return this;
   }
 }

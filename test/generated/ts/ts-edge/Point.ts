@@ -60,12 +60,12 @@ export class PointDecoder {
 
   /** Member `x`: int32 at offset 0, required. */
   x(): number {
-    return this.#view.getInt32(this.#offset, false);
+    return this.#view.getInt32(this.#offset);
   }
 
   /** Member `y`: int32 at offset 4, required. */
   y(): number {
-    return this.#view.getInt32(this.#offset + 4, false);
+    return this.#view.getInt32(this.#offset + 4);
   }
 }
 
@@ -117,13 +117,13 @@ export class PointEncoder {
 
   /** Member `x`: int32 at offset 0, required. */
   x(value: number): this {
-    this.#view.setInt32(this.#offset, value, false);
+    this.#view.setInt32(this.#offset, value);
     return this;
   }
 
   /** Member `y`: int32 at offset 4, required. */
   y(value: number): this {
-    this.#view.setInt32(this.#offset + 4, value, false);
+    this.#view.setInt32(this.#offset + 4, value);
     return this;
   }
 }

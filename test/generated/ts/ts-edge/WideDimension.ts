@@ -62,7 +62,7 @@ export class WideDimensionDecoder {
 
   /** Member `numInGroup`: uint32 at offset 0, required. */
   numInGroup(): number {
-    return this.#view.getUint32(this.#offset, false);
+    return this.#view.getUint32(this.#offset);
   }
 
   /** Member `blockLength`: uint8 at offset 5, required. */
@@ -121,7 +121,7 @@ export class WideDimensionEncoder {
 
   /** Member `numInGroup`: uint32 at offset 0, required. */
   numInGroup(value: number): this {
-    this.#view.setUint32(this.#offset, value, false);
+    this.#view.setUint32(this.#offset, value);
     return this;
   }
 
