@@ -59,6 +59,11 @@ export class SbeStateError extends SbeError {
   }
 }
 
+/** The error of a group's `next()` past its count (built out of line: keeps `next()` small). */
+export function pastCount(group: string, count: number): SbeStateError {
+  return new SbeStateError(`${group}: next() past the count ${count}`);
+}
+
 /** Something with a `limit` (the root message flyweight): groups and var data advance it. */
 export interface SbeLimitOwner {
   limit: number;
@@ -225,20 +230,26 @@ export function setInt64(view: DataView, offset: number, value: bigint, littleEn
 
 // Copies and zeroing go four bytes at a time up to WORD_LOOP_MAX bytes; longer ranges use the native
 // TypedArray#set / #fill, whose call costs more than a short loop. Copying out to a caller's array
-// word by word needs a DataView over it: the last one used is kept at hand, and every one made is
-// remembered (weakly) per array, so an array costs one DataView the first time and nothing after.
-// Copies in read the caller's bytes directly (sources tend to differ from call to call).
+// word by word needs a DataView over it: the views of the last four arrays used are kept at hand,
+// and every view made is remembered (weakly) per array, so an array costs one DataView the first
+// time and nothing after. Copies in read the caller's bytes directly (sources tend to differ from
+// call to call).
 const WORD_LOOP_MAX = 64;
-let lastArray: Uint8Array = EMPTY_BUFFER;
-let lastArrayView: DataView = EMPTY_VIEW;
+const RECENT_ARRAYS: Uint8Array[] = [EMPTY_BUFFER, EMPTY_BUFFER, EMPTY_BUFFER, EMPTY_BUFFER];
+const RECENT_VIEWS: DataView[] = [EMPTY_VIEW, EMPTY_VIEW, EMPTY_VIEW, EMPTY_VIEW];
+let recentNext = 0;
 const ARRAY_VIEWS = new WeakMap<Uint8Array, DataView>();
 
 function viewOfCallerArray(array: Uint8Array): DataView {
-  if (array === lastArray) return lastArrayView;
+  if (array === RECENT_ARRAYS[0]) return RECENT_VIEWS[0]!;
+  if (array === RECENT_ARRAYS[1]) return RECENT_VIEWS[1]!;
+  if (array === RECENT_ARRAYS[2]) return RECENT_VIEWS[2]!;
+  if (array === RECENT_ARRAYS[3]) return RECENT_VIEWS[3]!;
   let view = ARRAY_VIEWS.get(array);
   if (view === undefined) ARRAY_VIEWS.set(array, (view = viewOf(array)));
-  lastArray = array;
-  lastArrayView = view;
+  RECENT_ARRAYS[recentNext] = array;
+  RECENT_VIEWS[recentNext] = view;
+  recentNext = (recentNext + 1) & 3;
   return view;
 }
 

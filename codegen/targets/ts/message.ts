@@ -449,7 +449,7 @@ function emitGroupClass(fb: FileBuilder, path: readonly string[], g: GroupDef, r
   const blPrim = (bl.type as EncodedType).primitive;
   const ngPrim = (ng.type as EncodedType).primitive;
   if (BigInt(g.blockLength) > 2n ** 53n) throw new TsTargetError(`${owner}: block length too large`);
-  rt.add('SbeStateError');
+  rt.add('pastCount');
   rt.add('checkBounds');
   rt.add('viewOf');
   rt.add('EMPTY_BUFFER');
@@ -472,7 +472,7 @@ function emitGroupClass(fb: FileBuilder, path: readonly string[], g: GroupDef, r
     '#count = 0;',
     '#index = -1;',
   ];
-  if (dec) state.push('#blockLength = 0;', '#actingVersion = 0;');
+  if (dec) state.push('#blockLength = 0;', '#entryLength = 0;', '#actingVersion = 0;');
   const ctorBody = ['this.#parent = parent;'];
   for (const sub of g.groups) {
     const subCls = groupClass([...path, g.name], sub, role);
@@ -491,12 +491,16 @@ function emitGroupClass(fb: FileBuilder, path: readonly string[], g: GroupDef, r
         p.block(`if (actingVersion < ${g.sinceVersion}) {`, () => {
           p.line('this.#count = 0;');
           p.line('this.#blockLength = 0;');
+          p.line('this.#entryLength = 0;');
           p.line('return this;');
         });
       }
       p.line('const at = this.#parent.limit;');
       p.line(`checkBounds(buffer, at, ${hdr}, '${owner} group header');`);
-      p.line(`this.#blockLength = ${readNumberExpr(blPrim, plus('at', bl.offset), le, rt)};`);
+      p.line(`const blockLength = ${readNumberExpr(blPrim, plus('at', bl.offset), le, rt)};`);
+      p.line('this.#blockLength = blockLength;');
+      // What next() checks per entry: the announced block, and the fields of the acting version.
+      p.line(`this.#entryLength = ${coverageExpr(g, 'blockLength', 'actingVersion')};`);
       p.line(`this.#count = ${readNumberExpr(ngPrim, plus('at', ng.offset), le, rt)};`);
       p.line(`this.#parent.limit = at + ${hdr};`);
       p.line('return this;');
@@ -512,10 +516,10 @@ function emitGroupClass(fb: FileBuilder, path: readonly string[], g: GroupDef, r
     ]);
     p.block('next(): this {', () => {
       p.block('if (this.#index + 1 >= this.#count) {', () => {
-        p.line(`throw new SbeStateError(\`${owner}: next() past the count \${this.#count}\`);`);
+        p.line(`throw pastCount('${owner}', this.#count);`);
       });
       p.line('const at = this.#parent.limit;');
-      p.line(`checkBounds(this.#buffer, at, ${coverageExpr(g, 'this.#blockLength', 'this.#actingVersion')}, '${owner} entry');`);
+      p.line(`checkBounds(this.#buffer, at, this.#entryLength, '${owner} entry');`);
       p.line('this.#offset = at;');
       p.line('this.#parent.limit = at + this.#blockLength;');
       p.line('this.#index++;');
@@ -558,7 +562,7 @@ function emitGroupClass(fb: FileBuilder, path: readonly string[], g: GroupDef, r
     ]);
     p.block('next(): this {', () => {
       p.block('if (this.#index + 1 >= this.#count) {', () => {
-        p.line(`throw new SbeStateError(\`${owner}: next() past the count \${this.#count}\`);`);
+        p.line(`throw pastCount('${owner}', this.#count);`);
       });
       p.line('const at = this.#parent.limit;');
       p.line(`checkBounds(this.#buffer, at, ${g.blockLength}, '${owner} entry');`);

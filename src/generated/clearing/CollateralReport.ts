@@ -16,7 +16,7 @@
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
 import type { SbeLimitOwner } from '../../codec/sbe.js';
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, readCharArray, readText, setUint64, textLength, uint64LE, viewOf, writeCharArray, writeText, writeUint64LE, zero } from '../../codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, pastCount, readCharArray, readText, setUint64, textLength, uint64LE, viewOf, writeCharArray, writeText, writeUint64LE, zero } from '../../codec/sbe.js';
 import { FinancialStatusDecoder, FinancialStatusEncoder } from './FinancialStatus.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 import { MoneyDecoder, MoneyEncoder } from './Money.js';
@@ -1021,6 +1021,7 @@ export class CollateralReportCollateralAmountsDecoder {
   #count = 0;
   #index = -1;
   #blockLength = 0;
+  #entryLength = 0;
   #actingVersion = 0;
   readonly #currentCollateralAmount_ = new MoneyDecoder();
 
@@ -1043,7 +1044,9 @@ export class CollateralReportCollateralAmountsDecoder {
     this.#index = -1;
     const at = this.#parent.limit;
     checkBounds(buffer, at, 4, 'CollateralReport.CollateralAmounts group header');
-    this.#blockLength = this.#view.getUint16(at, true);
+    const blockLength = this.#view.getUint16(at, true);
+    this.#blockLength = blockLength;
+    this.#entryLength = Math.max(blockLength, 19);
     this.#count = this.#view.getUint16(at + 2, true);
     this.#parent.limit = at + 4;
     return this;
@@ -1071,10 +1074,10 @@ export class CollateralReportCollateralAmountsDecoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`CollateralReport.CollateralAmounts: next() past the count ${this.#count}`);
+      throw pastCount('CollateralReport.CollateralAmounts', this.#count);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 19), 'CollateralReport.CollateralAmounts entry');
+    checkBounds(this.#buffer, at, this.#entryLength, 'CollateralReport.CollateralAmounts entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -1260,7 +1263,7 @@ export class CollateralReportCollateralAmountsEncoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`CollateralReport.CollateralAmounts: next() past the count ${this.#count}`);
+      throw pastCount('CollateralReport.CollateralAmounts', this.#count);
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 19, 'CollateralReport.CollateralAmounts entry');

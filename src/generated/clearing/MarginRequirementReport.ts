@@ -16,7 +16,7 @@
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
 import type { SbeLimitOwner } from '../../codec/sbe.js';
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, readCharArray, readText, setUint64, textLength, uint64LE, viewOf, writeCharArray, writeText, writeUint64LE, zero } from '../../codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, pastCount, readCharArray, readText, setUint64, textLength, uint64LE, viewOf, writeCharArray, writeText, writeUint64LE, zero } from '../../codec/sbe.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 import { MoneyDecoder, MoneyEncoder } from './Money.js';
 
@@ -775,6 +775,7 @@ export class MarginRequirementReportMarginAmountsDecoder {
   #count = 0;
   #index = -1;
   #blockLength = 0;
+  #entryLength = 0;
   #actingVersion = 0;
   readonly #marginAmt_ = new MoneyDecoder();
 
@@ -797,7 +798,9 @@ export class MarginRequirementReportMarginAmountsDecoder {
     this.#index = -1;
     const at = this.#parent.limit;
     checkBounds(buffer, at, 4, 'MarginRequirementReport.MarginAmounts group header');
-    this.#blockLength = this.#view.getUint16(at, true);
+    const blockLength = this.#view.getUint16(at, true);
+    this.#blockLength = blockLength;
+    this.#entryLength = Math.max(blockLength, actingVersion >= 1 ? 13 : 12);
     this.#count = this.#view.getUint16(at + 2, true);
     this.#parent.limit = at + 4;
     return this;
@@ -825,10 +828,10 @@ export class MarginRequirementReportMarginAmountsDecoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`MarginRequirementReport.MarginAmounts: next() past the count ${this.#count}`);
+      throw pastCount('MarginRequirementReport.MarginAmounts', this.#count);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, Math.max(this.#blockLength, this.#actingVersion >= 1 ? 13 : 12), 'MarginRequirementReport.MarginAmounts entry');
+    checkBounds(this.#buffer, at, this.#entryLength, 'MarginRequirementReport.MarginAmounts entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -1019,7 +1022,7 @@ export class MarginRequirementReportMarginAmountsEncoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`MarginRequirementReport.MarginAmounts: next() past the count ${this.#count}`);
+      throw pastCount('MarginRequirementReport.MarginAmounts', this.#count);
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 13, 'MarginRequirementReport.MarginAmounts entry');

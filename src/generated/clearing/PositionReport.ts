@@ -16,7 +16,7 @@
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
 import type { SbeLimitOwner } from '../../codec/sbe.js';
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, readCharArray, readText, setUint64, textLength, uint64LE, viewOf, writeCharArray, writeText, writeUint64LE, zero } from '../../codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, pastCount, readCharArray, readText, setUint64, textLength, uint64LE, viewOf, writeCharArray, writeText, writeUint64LE, zero } from '../../codec/sbe.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 import { MoneyDecoder, MoneyEncoder } from './Money.js';
 import { PriceNULLDecoder, PriceNULLEncoder } from './PriceNULL.js';
@@ -1195,6 +1195,7 @@ export class PositionReportPositionsDecoder {
   #count = 0;
   #index = -1;
   #blockLength = 0;
+  #entryLength = 0;
   #actingVersion = 0;
   readonly #longQty_ = new QtyDecoder();
   readonly #shortQty_ = new QtyDecoder();
@@ -1218,7 +1219,9 @@ export class PositionReportPositionsDecoder {
     this.#index = -1;
     const at = this.#parent.limit;
     checkBounds(buffer, at, 4, 'PositionReport.Positions group header');
-    this.#blockLength = this.#view.getUint16(at, true);
+    const blockLength = this.#view.getUint16(at, true);
+    this.#blockLength = blockLength;
+    this.#entryLength = Math.max(blockLength, 21);
     this.#count = this.#view.getUint16(at + 2, true);
     this.#parent.limit = at + 4;
     return this;
@@ -1246,10 +1249,10 @@ export class PositionReportPositionsDecoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`PositionReport.Positions: next() past the count ${this.#count}`);
+      throw pastCount('PositionReport.Positions', this.#count);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 21), 'PositionReport.Positions entry');
+    checkBounds(this.#buffer, at, this.#entryLength, 'PositionReport.Positions entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -1437,7 +1440,7 @@ export class PositionReportPositionsEncoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`PositionReport.Positions: next() past the count ${this.#count}`);
+      throw pastCount('PositionReport.Positions', this.#count);
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 21, 'PositionReport.Positions entry');
@@ -1563,6 +1566,7 @@ export class PositionReportAmountsDecoder {
   #count = 0;
   #index = -1;
   #blockLength = 0;
+  #entryLength = 0;
   #actingVersion = 0;
   readonly #posAmt_ = new MoneyDecoder();
 
@@ -1585,7 +1589,9 @@ export class PositionReportAmountsDecoder {
     this.#index = -1;
     const at = this.#parent.limit;
     checkBounds(buffer, at, 4, 'PositionReport.Amounts group header');
-    this.#blockLength = this.#view.getUint16(at, true);
+    const blockLength = this.#view.getUint16(at, true);
+    this.#blockLength = blockLength;
+    this.#entryLength = Math.max(blockLength, 17);
     this.#count = this.#view.getUint16(at + 2, true);
     this.#parent.limit = at + 4;
     return this;
@@ -1613,10 +1619,10 @@ export class PositionReportAmountsDecoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`PositionReport.Amounts: next() past the count ${this.#count}`);
+      throw pastCount('PositionReport.Amounts', this.#count);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 17), 'PositionReport.Amounts entry');
+    checkBounds(this.#buffer, at, this.#entryLength, 'PositionReport.Amounts entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -1807,7 +1813,7 @@ export class PositionReportAmountsEncoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`PositionReport.Amounts: next() past the count ${this.#count}`);
+      throw pastCount('PositionReport.Amounts', this.#count);
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 17, 'PositionReport.Amounts entry');

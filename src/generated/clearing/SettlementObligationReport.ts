@@ -16,7 +16,7 @@
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
 import type { SbeLimitOwner } from '../../codec/sbe.js';
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, readCharArray, readText, setUint64, textLength, uint64LE, viewOf, writeCharArray, writeText, writeUint64LE, zero } from '../../codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, pastCount, readCharArray, readText, setUint64, textLength, uint64LE, viewOf, writeCharArray, writeText, writeUint64LE, zero } from '../../codec/sbe.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 import { MoneyDecoder, MoneyEncoder } from './Money.js';
 import { PriceDecoder, PriceEncoder } from './Price.js';
@@ -731,6 +731,7 @@ export class SettlementObligationReportSettlObligationsDecoder {
   #count = 0;
   #index = -1;
   #blockLength = 0;
+  #entryLength = 0;
   #actingVersion = 0;
   readonly #quantity_ = new QtyDecoder();
   readonly #ccyAmt_ = new MoneyDecoder();
@@ -755,7 +756,9 @@ export class SettlementObligationReportSettlObligationsDecoder {
     this.#index = -1;
     const at = this.#parent.limit;
     checkBounds(buffer, at, 4, 'SettlementObligationReport.SettlObligations group header');
-    this.#blockLength = this.#view.getUint16(at, true);
+    const blockLength = this.#view.getUint16(at, true);
+    this.#blockLength = blockLength;
+    this.#entryLength = Math.max(blockLength, 93);
     this.#count = this.#view.getUint16(at + 2, true);
     this.#parent.limit = at + 4;
     return this;
@@ -783,10 +786,10 @@ export class SettlementObligationReportSettlObligationsDecoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`SettlementObligationReport.SettlObligations: next() past the count ${this.#count}`);
+      throw pastCount('SettlementObligationReport.SettlObligations', this.#count);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 93), 'SettlementObligationReport.SettlObligations entry');
+    checkBounds(this.#buffer, at, this.#entryLength, 'SettlementObligationReport.SettlObligations entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -1215,7 +1218,7 @@ export class SettlementObligationReportSettlObligationsEncoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`SettlementObligationReport.SettlObligations: next() past the count ${this.#count}`);
+      throw pastCount('SettlementObligationReport.SettlObligations', this.#count);
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 93, 'SettlementObligationReport.SettlObligations entry');

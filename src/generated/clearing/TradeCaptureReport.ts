@@ -16,7 +16,7 @@
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
 import type { SbeLimitOwner } from '../../codec/sbe.js';
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, readCharArray, readText, setUint64, textLength, uint64LE, viewOf, writeCharArray, writeText, writeUint64LE, zero } from '../../codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, pastCount, readCharArray, readText, setUint64, textLength, uint64LE, viewOf, writeCharArray, writeText, writeUint64LE, zero } from '../../codec/sbe.js';
 import { CommissionDataDecoder, CommissionDataEncoder } from './CommissionData.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 import { MoneyNULLDecoder, MoneyNULLEncoder } from './MoneyNULL.js';
@@ -1256,6 +1256,7 @@ export class TradeCaptureReportSidesDecoder {
   #count = 0;
   #index = -1;
   #blockLength = 0;
+  #entryLength = 0;
   #actingVersion = 0;
   readonly #parties_: TradeCaptureReportSidesPartiesDecoder;
   readonly #commissionData_ = new CommissionDataDecoder();
@@ -1280,7 +1281,9 @@ export class TradeCaptureReportSidesDecoder {
     this.#index = -1;
     const at = this.#parent.limit;
     checkBounds(buffer, at, 4, 'TradeCaptureReport.Sides group header');
-    this.#blockLength = this.#view.getUint16(at, true);
+    const blockLength = this.#view.getUint16(at, true);
+    this.#blockLength = blockLength;
+    this.#entryLength = Math.max(blockLength, actingVersion >= 1 ? 52 : 35);
     this.#count = this.#view.getUint16(at + 2, true);
     this.#parent.limit = at + 4;
     return this;
@@ -1308,10 +1311,10 @@ export class TradeCaptureReportSidesDecoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`TradeCaptureReport.Sides: next() past the count ${this.#count}`);
+      throw pastCount('TradeCaptureReport.Sides', this.#count);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, Math.max(this.#blockLength, this.#actingVersion >= 1 ? 52 : 35), 'TradeCaptureReport.Sides entry');
+    checkBounds(this.#buffer, at, this.#entryLength, 'TradeCaptureReport.Sides entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -1618,7 +1621,7 @@ export class TradeCaptureReportSidesEncoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`TradeCaptureReport.Sides: next() past the count ${this.#count}`);
+      throw pastCount('TradeCaptureReport.Sides', this.#count);
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 52, 'TradeCaptureReport.Sides entry');
@@ -1820,6 +1823,7 @@ export class TradeCaptureReportSidesPartiesDecoder {
   #count = 0;
   #index = -1;
   #blockLength = 0;
+  #entryLength = 0;
   #actingVersion = 0;
 
   constructor(parent: SbeLimitOwner) {
@@ -1841,7 +1845,9 @@ export class TradeCaptureReportSidesPartiesDecoder {
     this.#index = -1;
     const at = this.#parent.limit;
     checkBounds(buffer, at, 4, 'TradeCaptureReport.Sides.Parties group header');
-    this.#blockLength = this.#view.getUint16(at, true);
+    const blockLength = this.#view.getUint16(at, true);
+    this.#blockLength = blockLength;
+    this.#entryLength = Math.max(blockLength, 22);
     this.#count = this.#view.getUint16(at + 2, true);
     this.#parent.limit = at + 4;
     return this;
@@ -1869,10 +1875,10 @@ export class TradeCaptureReportSidesPartiesDecoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`TradeCaptureReport.Sides.Parties: next() past the count ${this.#count}`);
+      throw pastCount('TradeCaptureReport.Sides.Parties', this.#count);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 22), 'TradeCaptureReport.Sides.Parties entry');
+    checkBounds(this.#buffer, at, this.#entryLength, 'TradeCaptureReport.Sides.Parties entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -2039,7 +2045,7 @@ export class TradeCaptureReportSidesPartiesEncoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`TradeCaptureReport.Sides.Parties: next() past the count ${this.#count}`);
+      throw pastCount('TradeCaptureReport.Sides.Parties', this.#count);
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 22, 'TradeCaptureReport.Sides.Parties entry');
@@ -2158,6 +2164,7 @@ export class TradeCaptureReportAttachmentsDecoder {
   #count = 0;
   #index = -1;
   #blockLength = 0;
+  #entryLength = 0;
   #actingVersion = 0;
 
   constructor(parent: SbeLimitOwner) {
@@ -2179,7 +2186,9 @@ export class TradeCaptureReportAttachmentsDecoder {
     this.#index = -1;
     const at = this.#parent.limit;
     checkBounds(buffer, at, 4, 'TradeCaptureReport.Attachments group header');
-    this.#blockLength = this.#view.getUint16(at, true);
+    const blockLength = this.#view.getUint16(at, true);
+    this.#blockLength = blockLength;
+    this.#entryLength = Math.max(blockLength, 64);
     this.#count = this.#view.getUint16(at + 2, true);
     this.#parent.limit = at + 4;
     return this;
@@ -2207,10 +2216,10 @@ export class TradeCaptureReportAttachmentsDecoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`TradeCaptureReport.Attachments: next() past the count ${this.#count}`);
+      throw pastCount('TradeCaptureReport.Attachments', this.#count);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 64), 'TradeCaptureReport.Attachments entry');
+    checkBounds(this.#buffer, at, this.#entryLength, 'TradeCaptureReport.Attachments entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -2450,7 +2459,7 @@ export class TradeCaptureReportAttachmentsEncoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`TradeCaptureReport.Attachments: next() past the count ${this.#count}`);
+      throw pastCount('TradeCaptureReport.Attachments', this.#count);
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 64, 'TradeCaptureReport.Attachments entry');

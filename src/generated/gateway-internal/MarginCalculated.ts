@@ -16,7 +16,7 @@
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
 import type { SbeLimitOwner } from '../../codec/sbe.js';
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyOut, readCharArray, setUint64, uint64LE, viewOf, writeCharArray, writeUint64LE, zero } from '../../codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyOut, pastCount, readCharArray, setUint64, uint64LE, viewOf, writeCharArray, writeUint64LE, zero } from '../../codec/sbe.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 import { MoneyDecoder, MoneyEncoder } from './Money.js';
 
@@ -613,6 +613,7 @@ export class MarginCalculatedAccountsDecoder {
   #count = 0;
   #index = -1;
   #blockLength = 0;
+  #entryLength = 0;
   #actingVersion = 0;
   readonly #components_: MarginCalculatedAccountsComponentsDecoder;
   readonly #requirement_ = new MoneyDecoder();
@@ -637,7 +638,9 @@ export class MarginCalculatedAccountsDecoder {
     this.#index = -1;
     const at = this.#parent.limit;
     checkBounds(buffer, at, 4, 'MarginCalculated.accounts group header');
-    this.#blockLength = this.#view.getUint16(at, true);
+    const blockLength = this.#view.getUint16(at, true);
+    this.#blockLength = blockLength;
+    this.#entryLength = Math.max(blockLength, 24);
     this.#count = this.#view.getUint16(at + 2, true);
     this.#parent.limit = at + 4;
     return this;
@@ -665,10 +668,10 @@ export class MarginCalculatedAccountsDecoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`MarginCalculated.accounts: next() past the count ${this.#count}`);
+      throw pastCount('MarginCalculated.accounts', this.#count);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 24), 'MarginCalculated.accounts entry');
+    checkBounds(this.#buffer, at, this.#entryLength, 'MarginCalculated.accounts entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -839,7 +842,7 @@ export class MarginCalculatedAccountsEncoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`MarginCalculated.accounts: next() past the count ${this.#count}`);
+      throw pastCount('MarginCalculated.accounts', this.#count);
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 24, 'MarginCalculated.accounts entry');
@@ -941,6 +944,7 @@ export class MarginCalculatedAccountsComponentsDecoder {
   #count = 0;
   #index = -1;
   #blockLength = 0;
+  #entryLength = 0;
   #actingVersion = 0;
   readonly #amount_ = new MoneyDecoder();
 
@@ -963,7 +967,9 @@ export class MarginCalculatedAccountsComponentsDecoder {
     this.#index = -1;
     const at = this.#parent.limit;
     checkBounds(buffer, at, 4, 'MarginCalculated.accounts.components group header');
-    this.#blockLength = this.#view.getUint16(at, true);
+    const blockLength = this.#view.getUint16(at, true);
+    this.#blockLength = blockLength;
+    this.#entryLength = Math.max(blockLength, 9);
     this.#count = this.#view.getUint16(at + 2, true);
     this.#parent.limit = at + 4;
     return this;
@@ -991,10 +997,10 @@ export class MarginCalculatedAccountsComponentsDecoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`MarginCalculated.accounts.components: next() past the count ${this.#count}`);
+      throw pastCount('MarginCalculated.accounts.components', this.#count);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 9), 'MarginCalculated.accounts.components entry');
+    checkBounds(this.#buffer, at, this.#entryLength, 'MarginCalculated.accounts.components entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -1127,7 +1133,7 @@ export class MarginCalculatedAccountsComponentsEncoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`MarginCalculated.accounts.components: next() past the count ${this.#count}`);
+      throw pastCount('MarginCalculated.accounts.components', this.#count);
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 9, 'MarginCalculated.accounts.components entry');

@@ -16,7 +16,7 @@
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
 import type { SbeLimitOwner } from '../../../../src/codec/sbe.js';
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, int64LE, setInt64, setUint64, uint64LE, viewOf, writeInt64LE, writeUint64LE, zero } from '../../../../src/codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, int64LE, pastCount, setInt64, setUint64, uint64LE, viewOf, writeInt64LE, writeUint64LE, zero } from '../../../../src/codec/sbe.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 
 /**
@@ -259,6 +259,7 @@ export class TestMessage1EntriesDecoder {
   #count = 0;
   #index = -1;
   #blockLength = 0;
+  #entryLength = 0;
   #actingVersion = 0;
 
   constructor(parent: SbeLimitOwner) {
@@ -280,7 +281,9 @@ export class TestMessage1EntriesDecoder {
     this.#index = -1;
     const at = this.#parent.limit;
     checkBounds(buffer, at, 8, 'TestMessage1.Entries group header');
-    this.#blockLength = this.#view.getUint16(at, true);
+    const blockLength = this.#view.getUint16(at, true);
+    this.#blockLength = blockLength;
+    this.#entryLength = Math.max(blockLength, 16);
     this.#count = this.#buffer[at + 7]!;
     this.#parent.limit = at + 8;
     return this;
@@ -308,10 +311,10 @@ export class TestMessage1EntriesDecoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`TestMessage1.Entries: next() past the count ${this.#count}`);
+      throw pastCount('TestMessage1.Entries', this.#count);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 16), 'TestMessage1.Entries entry');
+    checkBounds(this.#buffer, at, this.#entryLength, 'TestMessage1.Entries entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -451,7 +454,7 @@ export class TestMessage1EntriesEncoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`TestMessage1.Entries: next() past the count ${this.#count}`);
+      throw pastCount('TestMessage1.Entries', this.#count);
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 16, 'TestMessage1.Entries entry');

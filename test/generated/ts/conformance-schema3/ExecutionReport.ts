@@ -16,7 +16,7 @@
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
 import type { SbeLimitOwner } from '../../../../src/codec/sbe.js';
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, readCharArray, viewOf, writeCharArray, zero } from '../../../../src/codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, pastCount, readCharArray, viewOf, writeCharArray, zero } from '../../../../src/codec/sbe.js';
 import { DecimalEncodingDecoder, DecimalEncodingEncoder } from './DecimalEncoding.js';
 import { MONTH_YEARDecoder, MONTH_YEAREncoder } from './MONTH_YEAR.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
@@ -809,6 +809,7 @@ export class ExecutionReportFillsGrpDecoder {
   #count = 0;
   #index = -1;
   #blockLength = 0;
+  #entryLength = 0;
   #actingVersion = 0;
   readonly #fillPx_ = new DecimalEncodingDecoder();
   readonly #fillQty_ = new QtyEncodingDecoder();
@@ -832,7 +833,9 @@ export class ExecutionReportFillsGrpDecoder {
     this.#index = -1;
     const at = this.#parent.limit;
     checkBounds(buffer, at, 4, 'ExecutionReport.FillsGrp group header');
-    this.#blockLength = this.#view.getUint16(at, true);
+    const blockLength = this.#view.getUint16(at, true);
+    this.#blockLength = blockLength;
+    this.#entryLength = Math.max(blockLength, 12);
     this.#count = this.#view.getUint16(at + 2, true);
     this.#parent.limit = at + 4;
     return this;
@@ -860,10 +863,10 @@ export class ExecutionReportFillsGrpDecoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`ExecutionReport.FillsGrp: next() past the count ${this.#count}`);
+      throw pastCount('ExecutionReport.FillsGrp', this.#count);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 12), 'ExecutionReport.FillsGrp entry');
+    checkBounds(this.#buffer, at, this.#entryLength, 'ExecutionReport.FillsGrp entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -990,7 +993,7 @@ export class ExecutionReportFillsGrpEncoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`ExecutionReport.FillsGrp: next() past the count ${this.#count}`);
+      throw pastCount('ExecutionReport.FillsGrp', this.#count);
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 12, 'ExecutionReport.FillsGrp entry');

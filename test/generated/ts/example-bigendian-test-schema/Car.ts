@@ -16,7 +16,7 @@
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
 import type { SbeLimitOwner } from '../../../../src/codec/sbe.js';
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, readCharArray, readText, setUint64, textLength, uint64BE, viewOf, writeCharArray, writeText, writeUint64BE, zero } from '../../../../src/codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, pastCount, readCharArray, readText, setUint64, textLength, uint64BE, viewOf, writeCharArray, writeText, writeUint64BE, zero } from '../../../../src/codec/sbe.js';
 import { EngineDecoder, EngineEncoder } from './Engine.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 import { OptionalExtrasDecoder, OptionalExtrasEncoder } from './OptionalExtras.js';
@@ -878,6 +878,7 @@ export class CarFuelFiguresDecoder {
   #count = 0;
   #index = -1;
   #blockLength = 0;
+  #entryLength = 0;
   #actingVersion = 0;
 
   constructor(parent: SbeLimitOwner) {
@@ -899,7 +900,9 @@ export class CarFuelFiguresDecoder {
     this.#index = -1;
     const at = this.#parent.limit;
     checkBounds(buffer, at, 4, 'Car.fuelFigures group header');
-    this.#blockLength = this.#view.getUint16(at);
+    const blockLength = this.#view.getUint16(at);
+    this.#blockLength = blockLength;
+    this.#entryLength = Math.max(blockLength, 6);
     this.#count = this.#view.getUint16(at + 2);
     this.#parent.limit = at + 4;
     return this;
@@ -927,10 +930,10 @@ export class CarFuelFiguresDecoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`Car.fuelFigures: next() past the count ${this.#count}`);
+      throw pastCount('Car.fuelFigures', this.#count);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 6), 'Car.fuelFigures entry');
+    checkBounds(this.#buffer, at, this.#entryLength, 'Car.fuelFigures entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -1109,7 +1112,7 @@ export class CarFuelFiguresEncoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`Car.fuelFigures: next() past the count ${this.#count}`);
+      throw pastCount('Car.fuelFigures', this.#count);
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 6, 'Car.fuelFigures entry');
@@ -1204,6 +1207,7 @@ export class CarPerformanceFiguresDecoder {
   #count = 0;
   #index = -1;
   #blockLength = 0;
+  #entryLength = 0;
   #actingVersion = 0;
   readonly #acceleration_: CarPerformanceFiguresAccelerationDecoder;
 
@@ -1227,7 +1231,9 @@ export class CarPerformanceFiguresDecoder {
     this.#index = -1;
     const at = this.#parent.limit;
     checkBounds(buffer, at, 4, 'Car.performanceFigures group header');
-    this.#blockLength = this.#view.getUint16(at);
+    const blockLength = this.#view.getUint16(at);
+    this.#blockLength = blockLength;
+    this.#entryLength = Math.max(blockLength, 1);
     this.#count = this.#view.getUint16(at + 2);
     this.#parent.limit = at + 4;
     return this;
@@ -1255,10 +1261,10 @@ export class CarPerformanceFiguresDecoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`Car.performanceFigures: next() past the count ${this.#count}`);
+      throw pastCount('Car.performanceFigures', this.#count);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 1), 'Car.performanceFigures entry');
+    checkBounds(this.#buffer, at, this.#entryLength, 'Car.performanceFigures entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -1388,7 +1394,7 @@ export class CarPerformanceFiguresEncoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`Car.performanceFigures: next() past the count ${this.#count}`);
+      throw pastCount('Car.performanceFigures', this.#count);
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 1, 'Car.performanceFigures entry');
@@ -1460,6 +1466,7 @@ export class CarPerformanceFiguresAccelerationDecoder {
   #count = 0;
   #index = -1;
   #blockLength = 0;
+  #entryLength = 0;
   #actingVersion = 0;
 
   constructor(parent: SbeLimitOwner) {
@@ -1481,7 +1488,9 @@ export class CarPerformanceFiguresAccelerationDecoder {
     this.#index = -1;
     const at = this.#parent.limit;
     checkBounds(buffer, at, 4, 'Car.performanceFigures.acceleration group header');
-    this.#blockLength = this.#view.getUint16(at);
+    const blockLength = this.#view.getUint16(at);
+    this.#blockLength = blockLength;
+    this.#entryLength = Math.max(blockLength, 6);
     this.#count = this.#view.getUint16(at + 2);
     this.#parent.limit = at + 4;
     return this;
@@ -1509,10 +1518,10 @@ export class CarPerformanceFiguresAccelerationDecoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`Car.performanceFigures.acceleration: next() past the count ${this.#count}`);
+      throw pastCount('Car.performanceFigures.acceleration', this.#count);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 6), 'Car.performanceFigures.acceleration entry');
+    checkBounds(this.#buffer, at, this.#entryLength, 'Car.performanceFigures.acceleration entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -1635,7 +1644,7 @@ export class CarPerformanceFiguresAccelerationEncoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`Car.performanceFigures.acceleration: next() past the count ${this.#count}`);
+      throw pastCount('Car.performanceFigures.acceleration', this.#count);
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 6, 'Car.performanceFigures.acceleration entry');

@@ -16,7 +16,7 @@
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
 import type { SbeLimitOwner } from '../../../../src/codec/sbe.js';
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, int64LE, readCharArray, readText, setInt64, textLength, viewOf, writeCharArray, writeInt64LE, writeText, zero } from '../../../../src/codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, int64LE, pastCount, readCharArray, readText, setInt64, textLength, viewOf, writeCharArray, writeInt64LE, writeText, zero } from '../../../../src/codec/sbe.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 
 /**
@@ -300,6 +300,7 @@ export class TestMessage2EntriesDecoder {
   #count = 0;
   #index = -1;
   #blockLength = 0;
+  #entryLength = 0;
   #actingVersion = 0;
 
   constructor(parent: SbeLimitOwner) {
@@ -321,7 +322,9 @@ export class TestMessage2EntriesDecoder {
     this.#index = -1;
     const at = this.#parent.limit;
     checkBounds(buffer, at, 3, 'TestMessage2.Entries group header');
-    this.#blockLength = this.#view.getUint16(at, true);
+    const blockLength = this.#view.getUint16(at, true);
+    this.#blockLength = blockLength;
+    this.#entryLength = Math.max(blockLength, 17);
     this.#count = this.#buffer[at + 2]!;
     this.#parent.limit = at + 3;
     return this;
@@ -349,10 +352,10 @@ export class TestMessage2EntriesDecoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`TestMessage2.Entries: next() past the count ${this.#count}`);
+      throw pastCount('TestMessage2.Entries', this.#count);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 17), 'TestMessage2.Entries entry');
+    checkBounds(this.#buffer, at, this.#entryLength, 'TestMessage2.Entries entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -613,7 +616,7 @@ export class TestMessage2EntriesEncoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`TestMessage2.Entries: next() past the count ${this.#count}`);
+      throw pastCount('TestMessage2.Entries', this.#count);
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 17, 'TestMessage2.Entries entry');

@@ -16,7 +16,7 @@
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
 import type { SbeLimitOwner } from '../../../../src/codec/sbe.js';
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, int64LE, readCharArray, readText, setInt64, textLength, viewOf, writeCharArray, writeInt64LE, writeText, zero } from '../../../../src/codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, int64LE, pastCount, readCharArray, readText, setInt64, textLength, viewOf, writeCharArray, writeInt64LE, writeText, zero } from '../../../../src/codec/sbe.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 
 /**
@@ -290,6 +290,7 @@ export class TestMessage3EntriesDecoder {
   #count = 0;
   #index = -1;
   #blockLength = 0;
+  #entryLength = 0;
   #actingVersion = 0;
   readonly #nestedEntries_: TestMessage3EntriesNestedEntriesDecoder;
 
@@ -313,7 +314,9 @@ export class TestMessage3EntriesDecoder {
     this.#index = -1;
     const at = this.#parent.limit;
     checkBounds(buffer, at, 3, 'TestMessage3.Entries group header');
-    this.#blockLength = this.#view.getUint16(at, true);
+    const blockLength = this.#view.getUint16(at, true);
+    this.#blockLength = blockLength;
+    this.#entryLength = Math.max(blockLength, 9);
     this.#count = this.#buffer[at + 2]!;
     this.#parent.limit = at + 3;
     return this;
@@ -341,10 +344,10 @@ export class TestMessage3EntriesDecoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`TestMessage3.Entries: next() past the count ${this.#count}`);
+      throw pastCount('TestMessage3.Entries', this.#count);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 9), 'TestMessage3.Entries entry');
+    checkBounds(this.#buffer, at, this.#entryLength, 'TestMessage3.Entries entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -548,7 +551,7 @@ export class TestMessage3EntriesEncoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`TestMessage3.Entries: next() past the count ${this.#count}`);
+      throw pastCount('TestMessage3.Entries', this.#count);
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 9, 'TestMessage3.Entries entry');
@@ -668,6 +671,7 @@ export class TestMessage3EntriesNestedEntriesDecoder {
   #count = 0;
   #index = -1;
   #blockLength = 0;
+  #entryLength = 0;
   #actingVersion = 0;
 
   constructor(parent: SbeLimitOwner) {
@@ -689,7 +693,9 @@ export class TestMessage3EntriesNestedEntriesDecoder {
     this.#index = -1;
     const at = this.#parent.limit;
     checkBounds(buffer, at, 3, 'TestMessage3.Entries.NestedEntries group header');
-    this.#blockLength = this.#view.getUint16(at, true);
+    const blockLength = this.#view.getUint16(at, true);
+    this.#blockLength = blockLength;
+    this.#entryLength = Math.max(blockLength, 8);
     this.#count = this.#buffer[at + 2]!;
     this.#parent.limit = at + 3;
     return this;
@@ -717,10 +723,10 @@ export class TestMessage3EntriesNestedEntriesDecoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`TestMessage3.Entries.NestedEntries: next() past the count ${this.#count}`);
+      throw pastCount('TestMessage3.Entries.NestedEntries', this.#count);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 8), 'TestMessage3.Entries.NestedEntries entry');
+    checkBounds(this.#buffer, at, this.#entryLength, 'TestMessage3.Entries.NestedEntries entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -896,7 +902,7 @@ export class TestMessage3EntriesNestedEntriesEncoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`TestMessage3.Entries.NestedEntries: next() past the count ${this.#count}`);
+      throw pastCount('TestMessage3.Entries.NestedEntries', this.#count);
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 8, 'TestMessage3.Entries.NestedEntries entry');

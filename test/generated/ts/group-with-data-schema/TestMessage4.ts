@@ -16,7 +16,7 @@
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
 import type { SbeLimitOwner } from '../../../../src/codec/sbe.js';
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, copyBytesIn, copyBytesOut, readText, textLength, viewOf, writeText, zero } from '../../../../src/codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, copyBytesIn, copyBytesOut, pastCount, readText, textLength, viewOf, writeText, zero } from '../../../../src/codec/sbe.js';
 import { MessageHeaderDecoder, MessageHeaderEncoder } from './MessageHeader.js';
 
 /**
@@ -284,6 +284,7 @@ export class TestMessage4EntriesDecoder {
   #count = 0;
   #index = -1;
   #blockLength = 0;
+  #entryLength = 0;
   #actingVersion = 0;
 
   constructor(parent: SbeLimitOwner) {
@@ -305,7 +306,9 @@ export class TestMessage4EntriesDecoder {
     this.#index = -1;
     const at = this.#parent.limit;
     checkBounds(buffer, at, 3, 'TestMessage4.Entries group header');
-    this.#blockLength = this.#view.getUint16(at, true);
+    const blockLength = this.#view.getUint16(at, true);
+    this.#blockLength = blockLength;
+    this.#entryLength = blockLength;
     this.#count = this.#buffer[at + 2]!;
     this.#parent.limit = at + 3;
     return this;
@@ -333,10 +336,10 @@ export class TestMessage4EntriesDecoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`TestMessage4.Entries: next() past the count ${this.#count}`);
+      throw pastCount('TestMessage4.Entries', this.#count);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, this.#blockLength, 'TestMessage4.Entries entry');
+    checkBounds(this.#buffer, at, this.#entryLength, 'TestMessage4.Entries entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -545,7 +548,7 @@ export class TestMessage4EntriesEncoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`TestMessage4.Entries: next() past the count ${this.#count}`);
+      throw pastCount('TestMessage4.Entries', this.#count);
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 0, 'TestMessage4.Entries entry');

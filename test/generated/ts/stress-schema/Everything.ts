@@ -16,7 +16,7 @@
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
 import type { SbeLimitOwner } from '../../../../src/codec/sbe.js';
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, int64LE, readCharArray, readText, setInt64, setUint64, textLength, uint64LE, viewOf, writeCharArray, writeInt64LE, writeText, writeUint64LE, zero } from '../../../../src/codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, int64LE, pastCount, readCharArray, readText, setInt64, setUint64, textLength, uint64LE, viewOf, writeCharArray, writeInt64LE, writeText, writeUint64LE, zero } from '../../../../src/codec/sbe.js';
 import { Decimal64Decoder, Decimal64Encoder } from './Decimal64.js';
 import { Flags16Decoder, Flags16Encoder } from './Flags16.js';
 import { Flags64Decoder, Flags64Encoder } from './Flags64.js';
@@ -1474,6 +1474,7 @@ export class EverythingLegsDecoder {
   #count = 0;
   #index = -1;
   #blockLength = 0;
+  #entryLength = 0;
   #actingVersion = 0;
   readonly #fills_: EverythingLegsFillsDecoder;
   readonly #px_ = new Decimal64Decoder();
@@ -1498,7 +1499,9 @@ export class EverythingLegsDecoder {
     this.#index = -1;
     const at = this.#parent.limit;
     checkBounds(buffer, at, 8, 'Everything.legs group header');
-    this.#blockLength = this.#buffer[at]!;
+    const blockLength = this.#buffer[at]!;
+    this.#blockLength = blockLength;
+    this.#entryLength = Math.max(blockLength, 9);
     this.#count = this.#view.getUint32(at + 4, true);
     this.#parent.limit = at + 8;
     return this;
@@ -1526,10 +1529,10 @@ export class EverythingLegsDecoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`Everything.legs: next() past the count ${this.#count}`);
+      throw pastCount('Everything.legs', this.#count);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 9), 'Everything.legs entry');
+    checkBounds(this.#buffer, at, this.#entryLength, 'Everything.legs entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -1783,7 +1786,7 @@ export class EverythingLegsEncoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`Everything.legs: next() past the count ${this.#count}`);
+      throw pastCount('Everything.legs', this.#count);
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 9, 'Everything.legs entry');
@@ -1923,6 +1926,7 @@ export class EverythingLegsFillsDecoder {
   #count = 0;
   #index = -1;
   #blockLength = 0;
+  #entryLength = 0;
   #actingVersion = 0;
   readonly #allocs_: EverythingLegsFillsAllocsDecoder;
 
@@ -1946,7 +1950,9 @@ export class EverythingLegsFillsDecoder {
     this.#index = -1;
     const at = this.#parent.limit;
     checkBounds(buffer, at, 4, 'Everything.legs.fills group header');
-    this.#blockLength = this.#view.getUint16(at, true);
+    const blockLength = this.#view.getUint16(at, true);
+    this.#blockLength = blockLength;
+    this.#entryLength = Math.max(blockLength, 4);
     this.#count = this.#view.getUint16(at + 2, true);
     this.#parent.limit = at + 4;
     return this;
@@ -1974,10 +1980,10 @@ export class EverythingLegsFillsDecoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`Everything.legs.fills: next() past the count ${this.#count}`);
+      throw pastCount('Everything.legs.fills', this.#count);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 4), 'Everything.legs.fills entry');
+    checkBounds(this.#buffer, at, this.#entryLength, 'Everything.legs.fills entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -2161,7 +2167,7 @@ export class EverythingLegsFillsEncoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`Everything.legs.fills: next() past the count ${this.#count}`);
+      throw pastCount('Everything.legs.fills', this.#count);
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 4, 'Everything.legs.fills entry');
@@ -2265,6 +2271,7 @@ export class EverythingLegsFillsAllocsDecoder {
   #count = 0;
   #index = -1;
   #blockLength = 0;
+  #entryLength = 0;
   #actingVersion = 0;
 
   constructor(parent: SbeLimitOwner) {
@@ -2286,7 +2293,9 @@ export class EverythingLegsFillsAllocsDecoder {
     this.#index = -1;
     const at = this.#parent.limit;
     checkBounds(buffer, at, 4, 'Everything.legs.fills.allocs group header');
-    this.#blockLength = this.#view.getUint16(at, true);
+    const blockLength = this.#view.getUint16(at, true);
+    this.#blockLength = blockLength;
+    this.#entryLength = Math.max(blockLength, 5);
     this.#count = this.#view.getUint16(at + 2, true);
     this.#parent.limit = at + 4;
     return this;
@@ -2314,10 +2323,10 @@ export class EverythingLegsFillsAllocsDecoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`Everything.legs.fills.allocs: next() past the count ${this.#count}`);
+      throw pastCount('Everything.legs.fills.allocs', this.#count);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 5), 'Everything.legs.fills.allocs entry');
+    checkBounds(this.#buffer, at, this.#entryLength, 'Everything.legs.fills.allocs entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -2503,7 +2512,7 @@ export class EverythingLegsFillsAllocsEncoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`Everything.legs.fills.allocs: next() past the count ${this.#count}`);
+      throw pastCount('Everything.legs.fills.allocs', this.#count);
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 5, 'Everything.legs.fills.allocs entry');
@@ -2608,6 +2617,7 @@ export class EverythingLaterDecoder {
   #count = 0;
   #index = -1;
   #blockLength = 0;
+  #entryLength = 0;
   #actingVersion = 0;
 
   constructor(parent: SbeLimitOwner) {
@@ -2630,11 +2640,14 @@ export class EverythingLaterDecoder {
     if (actingVersion < 2) {
       this.#count = 0;
       this.#blockLength = 0;
+      this.#entryLength = 0;
       return this;
     }
     const at = this.#parent.limit;
     checkBounds(buffer, at, 4, 'Everything.later group header');
-    this.#blockLength = this.#view.getUint16(at, true);
+    const blockLength = this.#view.getUint16(at, true);
+    this.#blockLength = blockLength;
+    this.#entryLength = Math.max(blockLength, 8);
     this.#count = this.#view.getUint16(at + 2, true);
     this.#parent.limit = at + 4;
     return this;
@@ -2662,10 +2675,10 @@ export class EverythingLaterDecoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`Everything.later: next() past the count ${this.#count}`);
+      throw pastCount('Everything.later', this.#count);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 8), 'Everything.later entry');
+    checkBounds(this.#buffer, at, this.#entryLength, 'Everything.later entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -2784,7 +2797,7 @@ export class EverythingLaterEncoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`Everything.later: next() past the count ${this.#count}`);
+      throw pastCount('Everything.later', this.#count);
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 8, 'Everything.later entry');

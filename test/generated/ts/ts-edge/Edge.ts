@@ -16,7 +16,7 @@
  * - char nullValue follows sbe-tool: nullValue="0" is the character '0' (0x30).
  */
 import type { SbeLimitOwner } from '../../../../src/codec/sbe.js';
-import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, int64BE, readCharArray, readText, setInt64, setUint64, textLength, uint64BE, viewOf, writeCharArray, writeInt64BE, writeText, writeUint64BE, zero } from '../../../../src/codec/sbe.js';
+import { EMPTY_BUFFER, EMPTY_VIEW, SbeCursor, SbeStateError, SbeValueError, checkBounds, checkIndex, copyBytesIn, copyBytesOut, copyOut, int64BE, pastCount, readCharArray, readText, setInt64, setUint64, textLength, uint64BE, viewOf, writeCharArray, writeInt64BE, writeText, writeUint64BE, zero } from '../../../../src/codec/sbe.js';
 import { Flags32Decoder, Flags32Encoder } from './Flags32.js';
 import { Flags64Decoder, Flags64Encoder } from './Flags64.js';
 import { FrameHeaderDecoder, FrameHeaderEncoder } from './FrameHeader.js';
@@ -1069,6 +1069,7 @@ export class EdgeLegsDecoder {
   #count = 0;
   #index = -1;
   #blockLength = 0;
+  #entryLength = 0;
   #actingVersion = 0;
   readonly #fills_: EdgeLegsFillsDecoder;
 
@@ -1092,7 +1093,9 @@ export class EdgeLegsDecoder {
     this.#index = -1;
     const at = this.#parent.limit;
     checkBounds(buffer, at, 6, 'Edge.legs group header');
-    this.#blockLength = this.#buffer[at + 5]!;
+    const blockLength = this.#buffer[at + 5]!;
+    this.#blockLength = blockLength;
+    this.#entryLength = Math.max(blockLength, 2);
     this.#count = this.#view.getUint32(at);
     this.#parent.limit = at + 6;
     return this;
@@ -1120,10 +1123,10 @@ export class EdgeLegsDecoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`Edge.legs: next() past the count ${this.#count}`);
+      throw pastCount('Edge.legs', this.#count);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 2), 'Edge.legs entry');
+    checkBounds(this.#buffer, at, this.#entryLength, 'Edge.legs entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -1307,7 +1310,7 @@ export class EdgeLegsEncoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`Edge.legs: next() past the count ${this.#count}`);
+      throw pastCount('Edge.legs', this.#count);
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 2, 'Edge.legs entry');
@@ -1406,6 +1409,7 @@ export class EdgeLegsFillsDecoder {
   #count = 0;
   #index = -1;
   #blockLength = 0;
+  #entryLength = 0;
   #actingVersion = 0;
   readonly #parts_: EdgeLegsFillsPartsDecoder;
 
@@ -1429,7 +1433,9 @@ export class EdgeLegsFillsDecoder {
     this.#index = -1;
     const at = this.#parent.limit;
     checkBounds(buffer, at, 4, 'Edge.legs.fills group header');
-    this.#blockLength = this.#view.getUint16(at);
+    const blockLength = this.#view.getUint16(at);
+    this.#blockLength = blockLength;
+    this.#entryLength = Math.max(blockLength, 4);
     this.#count = this.#view.getUint16(at + 2);
     this.#parent.limit = at + 4;
     return this;
@@ -1457,10 +1463,10 @@ export class EdgeLegsFillsDecoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`Edge.legs.fills: next() past the count ${this.#count}`);
+      throw pastCount('Edge.legs.fills', this.#count);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 4), 'Edge.legs.fills entry');
+    checkBounds(this.#buffer, at, this.#entryLength, 'Edge.legs.fills entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -1589,7 +1595,7 @@ export class EdgeLegsFillsEncoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`Edge.legs.fills: next() past the count ${this.#count}`);
+      throw pastCount('Edge.legs.fills', this.#count);
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 4, 'Edge.legs.fills entry');
@@ -1658,6 +1664,7 @@ export class EdgeLegsFillsPartsDecoder {
   #count = 0;
   #index = -1;
   #blockLength = 0;
+  #entryLength = 0;
   #actingVersion = 0;
 
   constructor(parent: SbeLimitOwner) {
@@ -1679,7 +1686,9 @@ export class EdgeLegsFillsPartsDecoder {
     this.#index = -1;
     const at = this.#parent.limit;
     checkBounds(buffer, at, 4, 'Edge.legs.fills.parts group header');
-    this.#blockLength = this.#view.getUint16(at);
+    const blockLength = this.#view.getUint16(at);
+    this.#blockLength = blockLength;
+    this.#entryLength = Math.max(blockLength, 1);
     this.#count = this.#view.getUint16(at + 2);
     this.#parent.limit = at + 4;
     return this;
@@ -1707,10 +1716,10 @@ export class EdgeLegsFillsPartsDecoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`Edge.legs.fills.parts: next() past the count ${this.#count}`);
+      throw pastCount('Edge.legs.fills.parts', this.#count);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 1), 'Edge.legs.fills.parts entry');
+    checkBounds(this.#buffer, at, this.#entryLength, 'Edge.legs.fills.parts entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -1875,7 +1884,7 @@ export class EdgeLegsFillsPartsEncoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`Edge.legs.fills.parts: next() past the count ${this.#count}`);
+      throw pastCount('Edge.legs.fills.parts', this.#count);
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 1, 'Edge.legs.fills.parts entry');
@@ -1952,6 +1961,7 @@ export class EdgeAddedDecoder {
   #count = 0;
   #index = -1;
   #blockLength = 0;
+  #entryLength = 0;
   #actingVersion = 0;
 
   constructor(parent: SbeLimitOwner) {
@@ -1974,11 +1984,14 @@ export class EdgeAddedDecoder {
     if (actingVersion < 1) {
       this.#count = 0;
       this.#blockLength = 0;
+      this.#entryLength = 0;
       return this;
     }
     const at = this.#parent.limit;
     checkBounds(buffer, at, 4, 'Edge.added group header');
-    this.#blockLength = this.#view.getUint16(at);
+    const blockLength = this.#view.getUint16(at);
+    this.#blockLength = blockLength;
+    this.#entryLength = Math.max(blockLength, 4);
     this.#count = this.#view.getUint16(at + 2);
     this.#parent.limit = at + 4;
     return this;
@@ -2006,10 +2019,10 @@ export class EdgeAddedDecoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`Edge.added: next() past the count ${this.#count}`);
+      throw pastCount('Edge.added', this.#count);
     }
     const at = this.#parent.limit;
-    checkBounds(this.#buffer, at, Math.max(this.#blockLength, 4), 'Edge.added entry');
+    checkBounds(this.#buffer, at, this.#entryLength, 'Edge.added entry');
     this.#offset = at;
     this.#parent.limit = at + this.#blockLength;
     this.#index++;
@@ -2119,7 +2132,7 @@ export class EdgeAddedEncoder {
    */
   next(): this {
     if (this.#index + 1 >= this.#count) {
-      throw new SbeStateError(`Edge.added: next() past the count ${this.#count}`);
+      throw pastCount('Edge.added', this.#count);
     }
     const at = this.#parent.limit;
     checkBounds(this.#buffer, at, 4, 'Edge.added entry');
