@@ -31,7 +31,7 @@ export interface NativeSchemaAbi {
   schemaId: number;
   version: number;
   semanticVersion: string;
-  /** Hash of the schema IR the C codecs were generated from (codegen/targets/c schemaFingerprint). */
+  /** Hash of the schema IR the C codecs were generated from (codegen/fingerprint.ts). */
   fingerprint: string;
 }
 

@@ -12,7 +12,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isGatewayError } from '../../src/codec/errors.js';
 import { NativeErrorCode, SUPPORTED_ABI_VERSION, addonPath, loadAddon, verifyAbi } from '../../src/native/addon.js';
 import { formatError, parseSchemaFile } from '../../codegen/parse.js';
-import { C_ERRORS, schemaFingerprint } from '../../codegen/targets/c/index.js';
+import { C_ERRORS } from '../../codegen/targets/c/index.js';
+import { schemaFingerprint } from '../../codegen/fingerprint.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const NATIVE_GENERATED = path.join(ROOT, 'native', 'generated');

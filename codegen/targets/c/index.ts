@@ -12,7 +12,7 @@
  * Anything the C target cannot represent faithfully (an identifier collision, a value that does not
  * fit the message header) throws, rather than producing wrong code.
  */
-import { createHash } from 'node:crypto';
+import { schemaFingerprint } from '../../fingerprint.js';
 import type { Block, Schema, TypeDef } from '../../ir.js';
 import { Printer, generatedBanner } from '../../printer.js';
 import { ALL_PRIMITIVES, CNames, type NamedType, guard } from './common.js';
@@ -119,14 +119,3 @@ function namedTypes(schema: Schema): NamedType[] {
   return out;
 }
 
-/**
- * A short hash of everything in the IR that matters on the wire (descriptions and source locations
- * left out). The native addon reports it so that the TS side can refuse a module built from other
- * schemas.
- */
-export function schemaFingerprint(schema: Schema): string {
-  const json = JSON.stringify(schema, (key, value: unknown) =>
-    key === 'source' || key === 'description' ? undefined : value,
-  );
-  return createHash('sha256').update(json).digest('hex').slice(0, 16);
-}
