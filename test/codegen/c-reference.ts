@@ -5,17 +5,15 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { formatError, parseSchemaFile } from '../../codegen/parse.js';
 import type { Schema } from '../../codegen/ir.js';
 import { generateC } from '../../codegen/targets/c/index.js';
 
-/** Project root (this file runs from dist/test/codegen/). */
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+import { PROJECT_ROOT, refdataDir } from '../helpers/refdata.js';
 
-export function refdataDir(): string {
-  return process.env.GATEWAY_REFDATA ?? path.resolve(ROOT, '..', 'shared', 'data');
-}
+/** Project root and reference-data folder: one definition, in test/helpers/refdata.ts. */
+export const ROOT = PROJECT_ROOT;
+export { refdataDir };
 
 export interface RefSchema {
   /** Folder name under test/generated/c/. */
