@@ -61,6 +61,20 @@ module.exports = {
       to: { path: ['^test/', '^perf/'] },
     },
     {
+      name: 'dev-oracles-not-in-product',
+      severity: 'error',
+      comment: 'fixparser (proprietary) and jspurefix are dev-time oracles and benchmark peers only.',
+      from: { path: ['^src/', '^codegen/'] },
+      to: { path: 'node_modules/(fixparser|jspurefix)/' },
+    },
+    {
+      name: 'transport-not-session-or-engine',
+      severity: 'error',
+      comment: 'transport moves bytes and frames; it knows nothing of sessions or clearing.',
+      from: { path: room('transport') },
+      to: { path: [room('session'), room('engine'), room('settlement'), room('journal')] },
+    },
+    {
       name: 'no-unresolvable',
       severity: 'error',
       from: {},

@@ -2,7 +2,7 @@
 #ifndef GATEWAY_INTERNAL_H_INCLUDED
 #define GATEWAY_INTERNAL_H_INCLUDED
 
-/* All C codecs of SBE schema "gateway.internal" (id 601, version 1). */
+/* All C codecs of SBE schema "gateway.internal" (id 601, version 2). */
 #include "gateway_internal_sbe.h"
 #include "gateway_internal_messageHeader.h"
 #include "gateway_internal_groupSizeEncoding.h"
@@ -11,6 +11,12 @@
 #include "gateway_internal_FrameHeader.h"
 #include "gateway_internal_FrameType.h"
 #include "gateway_internal_FrameFlags.h"
+#include "gateway_internal_FixIndexHeader.h"
+#include "gateway_internal_FixDictionary.h"
+#include "gateway_internal_FixIndexProblem.h"
+#include "gateway_internal_FixField.h"
+#include "gateway_internal_FixGarbledHeader.h"
+#include "gateway_internal_FixGarbledReason.h"
 #include "gateway_internal_RecordHeader.h"
 #include "gateway_internal_RecordType.h"
 #include "gateway_internal_RecordFlags.h"

@@ -23,6 +23,21 @@ typedef enum gateway_internal_FrameType {
     gateway_internal_FrameType_ConnectionError = 5,
     /** Payload: one UDP datagram (venue trade feed). */
     gateway_internal_FrameType_UdpDatagram = 6,
+    /**
+     * Payload: FixGarbledHeader and up to 256 bytes of input the FIX framer discarded.
+     * Since version 2.
+     */
+    gateway_internal_FrameType_FixGarbled = 7,
+    /**
+     * Outbound ring: bytes to write to the connection.
+     * Since version 2.
+     */
+    gateway_internal_FrameType_SendBytes = 8,
+    /**
+     * Outbound ring: close the connection once the bytes before this frame are written.
+     * Since version 2.
+     */
+    gateway_internal_FrameType_Disconnect = 9,
     gateway_internal_FrameType_NULL_VALUE = 65535
 } gateway_internal_FrameType;
 
@@ -42,6 +57,9 @@ static inline bool gateway_internal_FrameType_from_code(uint16_t code, gateway_i
         case 4:
         case 5:
         case 6:
+        case 7:
+        case 8:
+        case 9:
         case 65535:
             *out = (gateway_internal_FrameType)code;
             return true;
@@ -60,6 +78,9 @@ static inline const char *gateway_internal_FrameType_name(gateway_internal_Frame
         case gateway_internal_FrameType_Disconnected: return "Disconnected";
         case gateway_internal_FrameType_ConnectionError: return "ConnectionError";
         case gateway_internal_FrameType_UdpDatagram: return "UdpDatagram";
+        case gateway_internal_FrameType_FixGarbled: return "FixGarbled";
+        case gateway_internal_FrameType_SendBytes: return "SendBytes";
+        case gateway_internal_FrameType_Disconnect: return "Disconnect";
         default: return NULL;
     }
 }

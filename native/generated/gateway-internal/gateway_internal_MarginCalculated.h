@@ -99,7 +99,7 @@ static inline uint16_t gateway_internal_MarginCalculated_sbe_schema_id(void)
 
 static inline uint16_t gateway_internal_MarginCalculated_sbe_schema_version(void)
 {
-    return (uint16_t)1;
+    return (uint16_t)2;
 }
 
 static inline const char *gateway_internal_MarginCalculated_sbe_semantic_type(void)
@@ -128,7 +128,7 @@ static inline bool gateway_internal_MarginCalculated_wrap_for_encode(gateway_int
     c->buffer = buffer;
     c->buffer_length = buffer_length;
     c->offset = offset;
-    c->acting_version = 1;
+    c->acting_version = 2;
     if (!gateway_internal_sbe_fits(offset, 45, buffer_length)) return gateway_internal_MarginCalculated_sbe_invalidate(c, GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER);
     gateway_internal_sbe_zero(buffer + offset, 45);
     c->acting_block_length = 45;
@@ -164,13 +164,13 @@ static inline bool gateway_internal_MarginCalculated_wrap_and_apply_header(gatew
     c->buffer = buffer;
     c->buffer_length = buffer_length;
     c->offset = offset;
-    c->acting_version = 1;
-    if (!gateway_internal_messageHeader_wrap(&h, buffer, offset, 1, buffer_length)) return gateway_internal_MarginCalculated_sbe_invalidate(c, GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER);
+    c->acting_version = 2;
+    if (!gateway_internal_messageHeader_wrap(&h, buffer, offset, 2, buffer_length)) return gateway_internal_MarginCalculated_sbe_invalidate(c, GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER);
     gateway_internal_sbe_zero(buffer + offset, 8);
     (void)gateway_internal_messageHeader_set_blockLength(&h, (uint16_t)45);
     (void)gateway_internal_messageHeader_set_templateId(&h, (uint16_t)32);
     (void)gateway_internal_messageHeader_set_schemaId(&h, (uint16_t)601);
-    (void)gateway_internal_messageHeader_set_version(&h, (uint16_t)1);
+    (void)gateway_internal_messageHeader_set_version(&h, (uint16_t)2);
     return gateway_internal_MarginCalculated_wrap_for_encode(c, buffer, offset + 8, buffer_length);
 }
 
@@ -181,8 +181,8 @@ static inline bool gateway_internal_MarginCalculated_wrap_and_check_header(gatew
     c->buffer = (uint8_t *)(uintptr_t)buffer;
     c->buffer_length = buffer_length;
     c->offset = offset;
-    c->acting_version = 1;
-    if (!gateway_internal_messageHeader_wrap(&h, c->buffer, offset, 1, buffer_length)) return gateway_internal_MarginCalculated_sbe_invalidate(c, GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER);
+    c->acting_version = 2;
+    if (!gateway_internal_messageHeader_wrap(&h, c->buffer, offset, 2, buffer_length)) return gateway_internal_MarginCalculated_sbe_invalidate(c, GATEWAY_INTERNAL_SBE_E_SHORT_BUFFER);
     if ((uint64_t)gateway_internal_messageHeader_templateId(&h) != UINT64_C(32)) return gateway_internal_MarginCalculated_sbe_invalidate(c, GATEWAY_INTERNAL_SBE_E_TEMPLATE_MISMATCH);
     if ((uint64_t)gateway_internal_messageHeader_schemaId(&h) != UINT64_C(601)) return gateway_internal_MarginCalculated_sbe_invalidate(c, GATEWAY_INTERNAL_SBE_E_SCHEMA_MISMATCH);
     return gateway_internal_MarginCalculated_wrap_for_decode(c, buffer, offset + 8, (uint64_t)gateway_internal_messageHeader_blockLength(&h), (uint64_t)gateway_internal_messageHeader_version(&h), buffer_length);

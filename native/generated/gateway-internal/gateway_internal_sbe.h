@@ -3,7 +3,7 @@
 #define GATEWAY_INTERNAL_SBE_H_INCLUDED
 
 /*
- * Runtime support for the C codecs of SBE schema "gateway.internal" (id 601, version 1).
+ * Runtime support for the C codecs of SBE schema "gateway.internal" (id 601, version 2).
  * Flyweights are plain structs owned by the calling thread; nothing here allocates.
  * A call that fails returns false (or NULL) and sets the flyweight's `error` member to one of the
  * GATEWAY_INTERNAL_SBE_E_* codes below; it never reads or writes outside [buffer, buffer + buffer_length).
@@ -16,10 +16,10 @@
 
 #define GATEWAY_INTERNAL_SBE_PACKAGE "gateway.internal"
 #define GATEWAY_INTERNAL_SBE_SCHEMA_ID 601
-#define GATEWAY_INTERNAL_SBE_SCHEMA_VERSION 1
-#define GATEWAY_INTERNAL_SBE_SEMANTIC_VERSION "1.1.0"
+#define GATEWAY_INTERNAL_SBE_SCHEMA_VERSION 2
+#define GATEWAY_INTERNAL_SBE_SEMANTIC_VERSION "1.2.0"
 /** Hash of the schema IR (wire-relevant content); changes whenever the schema does. */
-#define GATEWAY_INTERNAL_SBE_FINGERPRINT "44dedf7c58c022b9"
+#define GATEWAY_INTERNAL_SBE_FINGERPRINT "70159418a3185c79"
 #define GATEWAY_INTERNAL_SBE_BIG_ENDIAN 0
 #define GATEWAY_INTERNAL_SBE_HEADER_SIZE 8
 

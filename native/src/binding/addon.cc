@@ -5,9 +5,11 @@
 //   abiInfo(): { abiVersion, schemas: [{ dir, package, schemaId, version, semanticVersion, fingerprint }] }
 //   codecErrorText(code): string   text of a generated codec's error code
 //   codecErrorName(code): string | null
+//   and the parts registered from binding.h (fix, ring, net, feed)
 #include <napi.h>
 
 #include "abi.h"
+#include "binding.h"
 #include "codec_support.h"
 
 namespace {
@@ -65,6 +67,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports)
     exports.Set("abiInfo", Napi::Function::New(env, AbiInfo, "abiInfo"));
     exports.Set("codecErrorText", Napi::Function::New(env, CodecErrorText, "codecErrorText"));
     exports.Set("codecErrorName", Napi::Function::New(env, CodecErrorName, "codecErrorName"));
+    gw::RegisterFix(env, exports);
+    gw::RegisterRing(env, exports);
+    gw::RegisterNet(env, exports);
+    gw::RegisterFeed(env, exports);
     return exports;
 }
 

@@ -2,7 +2,7 @@
 /**
  * Clearing gateway internal records: SPSC ring frame header and frame types, journal record header, inbound/outbound message records, engine events and session events.
  *
- * Codecs for schema `gateway.internal` (id 601, version 1, littleEndian).
+ * Codecs for schema `gateway.internal` (id 601, version 2, littleEndian).
  *
  * Conventions (codegen/README-ts.md):
  * - Flyweights: wrap a caller-owned Uint8Array; numeric getters/setters allocate nothing. Not thread-safe.
@@ -24,6 +24,12 @@ export * from './CollateralMoved.js';
 export * from './ConnectionEvent.js';
 export * from './ConnectionEventType.js';
 export * from './CurrencyAmount.js';
+export * from './FixDictionary.js';
+export * from './FixField.js';
+export * from './FixGarbledHeader.js';
+export * from './FixGarbledReason.js';
+export * from './FixIndexHeader.js';
+export * from './FixIndexProblem.js';
 export * from './FrameFlags.js';
 export * from './FrameHeader.js';
 export * from './FrameType.js';
@@ -53,7 +59,7 @@ export * from './TradeStageChanged.js';
 export * from './Transport.js';
 
 export const SCHEMA_ID: number = 601;
-export const SCHEMA_VERSION: number = 1;
+export const SCHEMA_VERSION: number = 2;
 export const SCHEMA_PACKAGE: string = 'gateway.internal';
-export const SCHEMA_SEMANTIC_VERSION: string = '1.1.0';
+export const SCHEMA_SEMANTIC_VERSION: string = '1.2.0';
 export const BYTE_ORDER: 'littleEndian' = 'littleEndian';

@@ -1,0 +1,21 @@
+// Registration of the binding's parts. Each part (one .cc file next to addon.cc) adds its functions
+// and classes to the module's exports. Only files in native/src/binding include napi.h.
+#ifndef GATEWAY_BINDING_H
+#define GATEWAY_BINDING_H
+
+#include <napi.h>
+
+namespace gw {
+
+// fix_binding.cc: batched FIX framing/indexing from JS (differential tests, benchmarks).
+void RegisterFix(Napi::Env env, Napi::Object exports);
+// ring_binding.cc: rings shared with JS (external ArrayBuffers) and their doorbells.
+void RegisterRing(Napi::Env env, Napi::Object exports);
+// net_binding.cc: the network agent (kernel TCP/TLS acceptor and connector, UDP).
+void RegisterNet(Napi::Env env, Napi::Object exports);
+// feed_binding.cc: kernel-bypass feed receive (DPDK, ef_vi) when built in.
+void RegisterFeed(Napi::Env env, Napi::Object exports);
+
+} // namespace gw
+
+#endif
