@@ -5,6 +5,8 @@
 
 #include <napi.h>
 
+#include "ring.h"
+
 namespace gw {
 
 // fix_binding.cc: batched FIX framing/indexing from JS (differential tests, benchmarks).
@@ -15,6 +17,16 @@ void RegisterRing(Napi::Env env, Napi::Object exports);
 void RegisterNet(Napi::Env env, Napi::Object exports);
 // feed_binding.cc: kernel-bypass feed receive (DPDK, ef_vi) when built in.
 void RegisterFeed(Napi::Env env, Napi::Object exports);
+
+// Shared between parts (defined in ring_binding.cc). A JS ring object (created by the ring part) owns
+// the shared region; native agents attach their own gw_ring handle to it.
+struct RingRef {
+    void *region;               // formatted region (ring.h); valid while the JS object is referenced
+    gw_doorbell_fn doorbell;    // wakes the JS consumer (thread-safe; call from the producer thread)
+    void *doorbell_ctx;
+};
+// Fills *out from a JS ring object; false (and a pending JS TypeError) when `value` is not one.
+bool RingFromValue(Napi::Value value, RingRef *out);
 
 } // namespace gw
 

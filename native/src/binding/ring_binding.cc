@@ -5,4 +5,10 @@ namespace gw {
 
 void RegisterRing(Napi::Env, Napi::Object) {}
 
+bool RingFromValue(Napi::Value value, RingRef *)
+{
+    Napi::TypeError::New(value.Env(), "rings are not built yet").ThrowAsJavaScriptException();
+    return false;
+}
+
 } // namespace gw
