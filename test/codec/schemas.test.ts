@@ -64,7 +64,7 @@ test('identity, versions and the SBE features each schema must exercise', (t) =>
   const m = parseOk(MEMBER);
   const g = parseOk(INTERNAL);
   t.deepEqual([m.package, m.id, m.version, m.semanticVersion], ['clearing', 600, 1, 'FIX.5.0SP2']);
-  t.deepEqual([g.package, g.id, g.version, g.semanticVersion], ['gateway.internal', 601, 1, '1.1.0']);
+  t.deepEqual([g.package, g.id, g.version, g.semanticVersion], ['gateway.internal', 601, 2, '1.2.0']);
   for (const s of [m, g]) {
     const fields = s.messages.flatMap((msg) => [...allFields(msg, msg.name)].map(([, f]) => f));
     const groups = s.messages.flatMap((msg) => [...allGroups(msg, msg.name)].map(([, gr]) => gr));
@@ -150,7 +150,16 @@ test('internal records: 32-byte frame and record headers, all engine stages in o
   const stages = (type(g, 'TradeStage') as EnumType).values.map((v) => v.name);
   t.deepEqual(stages, ['Received', 'Validated', 'Enriched', 'RiskChecked', 'Matched', 'Novated', 'Netted', 'MarginOk', 'PendingSettlement', 'Settled', 'Failed']);
   const frameTypes = (type(g, 'FrameType') as EnumType).values.map((v) => v.name);
-  for (const ft of ['FixMessage', 'SbeMessage', 'Connected', 'Disconnected', 'ConnectionError', 'UdpDatagram']) t.true(frameTypes.includes(ft), ft);
+  for (const ft of ['FixMessage', 'SbeMessage', 'Connected', 'Disconnected', 'ConnectionError', 'UdpDatagram', 'FixGarbled', 'SendBytes', 'Disconnect'])
+    t.true(frameTypes.includes(ft), ft);
+  // The FIX index in FixMessage frames is read as uint32 words in place: 16-byte header and entries,
+  // every member naturally aligned.
+  for (const name of ['FixIndexHeader', 'FixField', 'FixGarbledHeader']) {
+    const c = type(g, name) as CompositeType;
+    t.is(c.size, 16, `${name} is 16 bytes`);
+    for (const x of c.members) t.is(x.offset % x.type.size, 0, `${name}.${x.name} is naturally aligned`);
+  }
+  t.deepEqual((type(g, 'FixField') as CompositeType).members.map((x) => x.name), ['tag', 'valueOffset', 'valueLength', 'next']);
   // Every journal message names its record type as a constant; the header enum has a value for each.
   for (const msg of g.messages) {
     if (msg.name === 'ConnectionEvent') continue;
