@@ -12,11 +12,42 @@ export interface GatewayConfig {
   journal: { dir: string; durability?: 'fsync' | 'os'; segmentBytes?: number };
   fix: {
     tcp?: { host?: string; port: number };
-    tls?: { host?: string; port: number; certFile?: string; keyFile?: string; caFile?: string };
+    tls?: {
+      host?: string;
+      port: number;
+      certFile?: string;
+      keyFile?: string;
+      caFile?: string;
+      requireClientCert?: boolean;
+      minVersion?: 'TLSv1.2' | 'TLSv1.3';
+    };
+    transport?: 'native' | 'node';
+    maxMessageBytes?: number;
+    maxFields?: number;
+    sendBufferBytes?: number;
+    slowConsumer?: 'disconnect';
   };
-  sbe?: { udpFeed?: { host?: string; port: number; backend?: 'kernel' | 'dpdk' | 'efvi' | 'af_xdp' } };
+  sbe?: {
+    udpFeed?: {
+      host?: string;
+      port: number;
+      backend?: 'kernel' | 'dpdk' | 'efvi' | 'af_xdp';
+      multicastGroup?: string;
+      receiveBufferBytes?: number;
+      dpdkArgs?: string[];
+      efviInterface?: string;
+    };
+  };
   admin: { host?: string; port: number; tokenEnv?: string; tokenFile?: string };
-  native?: { ringBytes?: number; idle?: 'spin' | 'yield' | 'park' | 'spin-then-park' };
+  native?: {
+    ringBytes?: number;
+    maxFrameBytes?: number;
+    idle?: 'spin' | 'yield' | 'park' | 'spin-then-park';
+    spinPolls?: number;
+    batchLimit?: number;
+    netCpu?: number;
+    feedCpu?: number;
+  };
 }
 
 export interface ConfigProblem {
@@ -25,6 +56,9 @@ export interface ConfigProblem {
   found: string;
   expected: string;
 }
+
+/** Ring size when native.ringBytes is absent (4 MiB). */
+export const DEFAULT_RING_BYTES = 4 * 1024 * 1024;
 
 export type ConfigResult = { ok: true; config: GatewayConfig } | { ok: false; problems: ConfigProblem[] };
 
@@ -59,6 +93,13 @@ export function checkConfig(doc: unknown): ConfigResult {
     const ring = doc.native?.ringBytes;
     if (ring !== undefined && (ring & (ring - 1)) !== 0)
       problems.push({ path: '/native/ringBytes', found: String(ring), expected: 'a power of two' });
+    const frame = doc.native?.maxFrameBytes;
+    const ringOrDefault = ring ?? DEFAULT_RING_BYTES;
+    if (frame !== undefined && frame > ringOrDefault / 2)
+      problems.push({ path: '/native/maxFrameBytes', found: String(frame), expected: `at most ringBytes / 2 (${ringOrDefault / 2})` });
+    const maxMsg = doc.fix.maxMessageBytes;
+    if (frame !== undefined && maxMsg !== undefined && maxMsg > frame / 2)
+      problems.push({ path: '/fix/maxMessageBytes', found: String(maxMsg), expected: `at most native.maxFrameBytes / 2 (${frame / 2}): a frame holds the message and its index` });
   }
   return problems.length === 0 ? { ok: true, config: doc as GatewayConfig } : { ok: false, problems };
 }

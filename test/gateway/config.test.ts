@@ -56,6 +56,32 @@ test('ring size must be a power of two', (t) => {
   if (!r.ok) t.deepEqual(r.problems, [{ path: '/native/ringBytes', found: '196608', expected: 'a power of two' }]);
 });
 
+test('a ring frame must fit twice in the ring, and a FIX message with its index in a frame', (t) => {
+  const c = base();
+  c.native = { ringBytes: 65536, maxFrameBytes: 65536 };
+  c.fix.maxMessageBytes = 40000;
+  const r = checkConfig(c);
+  t.false(r.ok);
+  if (!r.ok)
+    t.deepEqual(r.problems, [
+      { path: '/native/maxFrameBytes', found: '65536', expected: 'at most ringBytes / 2 (32768)' },
+      { path: '/fix/maxMessageBytes', found: '40000', expected: 'at most native.maxFrameBytes / 2 (32768): a frame holds the message and its index' },
+    ]);
+  c.native = { ringBytes: 65536, maxFrameBytes: 32768 };
+  c.fix.maxMessageBytes = 16384;
+  t.true(checkConfig(c).ok);
+});
+
+test('transport and TLS options are checked', (t) => {
+  const c = base();
+  c.fix.transport = 'carrier-pigeon';
+  c.fix.tls = { port: 9879, minVersion: 'TLSv1.1' };
+  const r = checkConfig(c);
+  t.false(r.ok);
+  if (!r.ok)
+    t.deepEqual(r.problems.map((p) => p.path).sort(), ['/fix/tls/minVersion', '/fix/transport']);
+});
+
 test('unreadable file and invalid JSON are reported, not thrown', (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
   const bad = path.join(dir, 'bad.json');
