@@ -49,6 +49,25 @@ export interface GatewayAddon {
   codecErrorText(code: number): string;
   /** Symbolic name of a codec error code, e.g. "E_SHORT_BUFFER"; null when unknown. */
   codecErrorName(code: number): string | null;
+
+  // ---- FIX framing/indexing (native/src/binding/fix_binding.cc)
+  /**
+   * Frames and indexes every complete FIX message of `input` (which starts at a message boundary or at
+   * garbage) into ring frames (FixMessage / FixGarbled, 8-byte aligned) in `output` (8-byte aligned).
+   * Returns the frames written; state[0] = input bytes consumed, state[1] = output bytes used. Stops
+   * early, without error, when output is full. One native call per batch.
+   */
+  fixFrameBatch(
+    input: Uint8Array,
+    output: Uint8Array,
+    state: Uint32Array,
+    limits?: { maxMessageBytes?: number; maxFields?: number },
+    firstSequence?: number,
+  ): number;
+  /** SIMD scanner in use: 'scalar' | 'sse2' | 'avx2'. */
+  fixScanImplementation(): string;
+  /** Forces a scanner (process-wide; tests and benchmarks only); false when the CPU lacks it. */
+  fixScanSelect(name: 'auto' | 'scalar' | 'sse2' | 'avx2'): boolean;
 }
 
 export const SUPPORTED_ABI_VERSION = 1;

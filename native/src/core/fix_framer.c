@@ -1,0 +1,159 @@
+/* FIX framer: message boundaries, BodyLength and CheckSum checks, re-synchronisation (fix_framer.h). */
+#include "fix_framer.h"
+
+#include <string.h>
+
+#include "fix_scan.h"
+
+#define SOH ((uint8_t)0x01)
+
+void gw_fix_framer_init(gw_fix_framer *f, const gw_fix_limits *limits)
+{
+    memset(f, 0, sizeof *f);
+    f->limits.max_message_bytes =
+        limits != NULL && limits->max_message_bytes != 0 ? limits->max_message_bytes : GW_FIX_DEFAULT_MAX_MESSAGE_BYTES;
+    f->limits.max_fields =
+        limits != NULL && limits->max_fields != 0 ? limits->max_fields : (uint16_t)GW_FIX_DEFAULT_MAX_FIELDS;
+}
+
+/* Bytes to discard before the next possible message: the first i >= 1 where "8=FIX" starts, or
+ * where a proper prefix of it runs to the end of buf; len when there is none. */
+static size_t resync_length(const uint8_t *buf, size_t len)
+{
+    size_t i = 1;
+    while (i < len) {
+        const void *p = memchr(buf + i, '8', len - i);
+        if (p == NULL) return len;
+        i = (size_t)((const uint8_t *)p - buf);
+        size_t k = len - i < 5 ? len - i : 5;
+        if (memcmp(buf + i, "8=FIX", k) == 0) return i;
+        i++;
+    }
+    return len;
+}
+
+static void finish(gw_fix_framer *f, gw_fix_frame_result *out, int kind, size_t length, uint8_t reason)
+{
+    out->kind = kind;
+    out->length = (uint32_t)length;
+    out->reason = reason;
+    out->stream_offset = f->stream_offset;
+    if (kind != GW_FIX_NEED_MORE) {
+        f->stream_offset += length;
+        f->total = 0;
+        f->body_start = 0;
+        f->msg_type_seen = 0;
+    }
+}
+
+static void garbled(gw_fix_framer *f, const uint8_t *buf, size_t len, uint8_t reason, gw_fix_frame_result *out)
+{
+    finish(f, out, GW_FIX_GARBLED, resync_length(buf, len), reason);
+}
+
+static int is_digit(uint8_t c)
+{
+    return c >= (uint8_t)'0' && c <= (uint8_t)'9';
+}
+
+void gw_fix_framer_next(gw_fix_framer *f, const uint8_t *buf, size_t len, gw_fix_frame_result *out)
+{
+    if (len == 0) {
+        finish(f, out, GW_FIX_NEED_MORE, 0, 0);
+        return;
+    }
+    /* A length larger than 4 GiB cannot be reported; the caller never holds that much. */
+    if (f->total == 0) {
+        size_t k = len < 5 ? len : 5;
+        if (memcmp(buf, "8=FIX", k) != 0) {
+            garbled(f, buf, len, GW_FIX_GARBLED_BAD_BEGIN_STRING, out);
+            return;
+        }
+        if (len < 5) {
+            finish(f, out, GW_FIX_NEED_MORE, 0, 0);
+            return;
+        }
+        /* BeginString value ends within GW_FIX_MAX_BEGIN_STRING bytes. */
+        size_t limit = 2 + GW_FIX_MAX_BEGIN_STRING + 1;
+        size_t scan_end = len < limit ? len : limit;
+        const uint8_t *bs_soh = memchr(buf + 5, SOH, scan_end - 5);
+        if (bs_soh == NULL) {
+            if (len >= limit) garbled(f, buf, len, GW_FIX_GARBLED_BAD_BEGIN_STRING, out);
+            else finish(f, out, GW_FIX_NEED_MORE, 0, 0);
+            return;
+        }
+        size_t p = (size_t)(bs_soh - buf) + 1;
+        /* 9=<1-9 digits><SOH> */
+        static const uint8_t nine[2] = {'9', '='};
+        size_t avail = len - p;
+        if (memcmp(buf + p, nine, avail < 2 ? avail : 2) != 0) {
+            garbled(f, buf, len, GW_FIX_GARBLED_BAD_BODY_LENGTH, out);
+            return;
+        }
+        if (avail < 2) {
+            finish(f, out, GW_FIX_NEED_MORE, 0, 0);
+            return;
+        }
+        size_t q = p + 2;
+        uint64_t body_len = 0;
+        while (q < len && is_digit(buf[q])) {
+            if (q - (p + 2) >= 9) {
+                garbled(f, buf, len, GW_FIX_GARBLED_MESSAGE_TOO_LARGE, out);
+                return;
+            }
+            body_len = body_len * 10u + (uint64_t)(buf[q] - (uint8_t)'0');
+            q++;
+        }
+        if (q == len) {
+            finish(f, out, GW_FIX_NEED_MORE, 0, 0);
+            return;
+        }
+        if (buf[q] != SOH || q == p + 2) {
+            garbled(f, buf, len, GW_FIX_GARBLED_BAD_BODY_LENGTH, out);
+            return;
+        }
+        uint64_t total = (uint64_t)(q + 1) + body_len + 7u;
+        if (total > f->limits.max_message_bytes) {
+            garbled(f, buf, len, GW_FIX_GARBLED_MESSAGE_TOO_LARGE, out);
+            return;
+        }
+        f->total = (uint32_t)total;
+        f->body_start = (uint32_t)(q + 1);
+    }
+    const size_t total = f->total;
+    const size_t bs = f->body_start;
+    const size_t body_end = total - 7u;
+    if (!f->msg_type_seen) {
+        /* Third field must be 35=<non-empty>: needs at least "35=x<SOH>" in the body. */
+        size_t avail = len > bs ? len - bs : 0;
+        static const uint8_t mt[3] = {'3', '5', '='};
+        if (body_end - bs < 5u || memcmp(buf + bs, mt, avail < 3 ? avail : 3) != 0) {
+            garbled(f, buf, len, GW_FIX_GARBLED_MSG_TYPE_NOT_THIRD, out);
+            return;
+        }
+        if (avail >= 3) f->msg_type_seen = 1;
+    }
+    if (len < total) {
+        finish(f, out, GW_FIX_NEED_MORE, 0, 0);
+        return;
+    }
+    if (buf[bs + 3] == SOH || memchr(buf + bs + 3, SOH, body_end - bs - 3) == NULL) {
+        garbled(f, buf, len, GW_FIX_GARBLED_MSG_TYPE_NOT_THIRD, out);
+        return;
+    }
+    if (buf[body_end] != '1' || buf[body_end + 1] != '0' || buf[body_end + 2] != '=' || buf[body_end - 1] != SOH) {
+        garbled(f, buf, len, GW_FIX_GARBLED_BODY_LENGTH_MISMATCH, out);
+        return;
+    }
+    const uint8_t *cs = buf + body_end + 3;
+    if (!is_digit(cs[0]) || !is_digit(cs[1]) || !is_digit(cs[2]) || cs[3] != SOH) {
+        garbled(f, buf, len, GW_FIX_GARBLED_BAD_CHECKSUM_FIELD, out);
+        return;
+    }
+    uint32_t declared = (uint32_t)(cs[0] - '0') * 100u + (uint32_t)(cs[1] - '0') * 10u + (uint32_t)(cs[2] - '0');
+    if ((gw_fix_byte_sum(buf, body_end) & 255u) != declared) {
+        garbled(f, buf, len, GW_FIX_GARBLED_CHECKSUM_MISMATCH, out);
+        return;
+    }
+    finish(f, out, GW_FIX_MESSAGE, total, 0);
+}
