@@ -137,35 +137,38 @@ export interface FixDictionary {
 }
 
 // ---------------------------------------------------------------- hashing (index only; never persisted)
+// Hashes are int32 (`| 0`), not uint32: V8 keeps int32 results in registers (Smis) across calls, while a
+// uint32 above 2^31 returned from a non-inlined call is boxed as a heap number, i.e. an allocation per
+// lookup. Callers only ever use `hash & mask`, so the bits are what matter.
 
 function mix32(x: number): number {
-  x = (x ^ (x >>> 16)) >>> 0;
-  x = Math.imul(x, 0x7feb352d) >>> 0;
-  x = (x ^ (x >>> 15)) >>> 0;
-  x = Math.imul(x, 0x846ca68b) >>> 0;
-  return (x ^ (x >>> 16)) >>> 0;
+  x = (x ^ (x >>> 16)) | 0;
+  x = Math.imul(x, 0x7feb352d) | 0;
+  x = (x ^ (x >>> 15)) | 0;
+  x = Math.imul(x, 0x846ca68b) | 0;
+  return (x ^ (x >>> 16)) | 0;
 }
 
 function keyHash(container: number, tag: number): number {
-  return mix32((Math.imul(container, 0x9e3779b1) ^ tag) >>> 0);
+  return mix32((Math.imul(container, 0x9e3779b1) ^ tag) | 0);
 }
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
 function seedHash(seed: number): number {
-  return (FNV_OFFSET ^ Math.imul(seed, 0x9e3779b1)) >>> 0;
+  return (FNV_OFFSET ^ Math.imul(seed, 0x9e3779b1)) | 0;
 }
 
 function stringHash(seed: number, s: string): number {
   let h = seedHash(seed);
-  for (let i = 0; i < s.length; i++) h = Math.imul((h ^ s.charCodeAt(i)) >>> 0, FNV_PRIME) >>> 0;
+  for (let i = 0; i < s.length; i++) h = Math.imul((h ^ s.charCodeAt(i)) >>> 0, FNV_PRIME) | 0;
   return mix32(h);
 }
 
 function bytesHash(seed: number, bytes: Uint8Array, off: number, len: number): number {
   let h = seedHash(seed);
-  for (let i = off, end = off + len; i < end; i++) h = Math.imul((h ^ bytes[i]!) >>> 0, FNV_PRIME) >>> 0;
+  for (let i = off, end = off + len; i < end; i++) h = Math.imul((h ^ bytes[i]!) >>> 0, FNV_PRIME) | 0;
   return mix32(h);
 }
 
@@ -359,7 +362,7 @@ export function isValidEnumString(dict: FixDictionary, tag: number, value: strin
 
 function enumLookupString(dict: FixDictionary, tag: number, s: string, from: number, to: number): boolean {
   let h = seedHash(tag);
-  for (let i = from; i < to; i++) h = Math.imul((h ^ s.charCodeAt(i)) >>> 0, FNV_PRIME) >>> 0;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME) | 0;
   let slot = mix32(h) & dict.enumMask;
   for (;;) {
     const v = dict.enumSlots[slot]!;
