@@ -75,6 +75,13 @@ module.exports = {
       to: { path: [room('session'), room('engine'), room('settlement'), room('journal')] },
     },
     {
+      name: 'transport-not-native',
+      severity: 'error',
+      comment: 'transport is the interface (and the pure-Node fallback); native implements it, never the reverse.',
+      from: { path: room('transport') },
+      to: { path: room('native') },
+    },
+    {
       name: 'no-unresolvable',
       severity: 'error',
       from: {},
@@ -83,7 +90,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: ['^dist/', '^build/', '^node_modules/'] },
+    exclude: { path: ['^dist/', '^build'] }, // node_modules is not excluded (only not followed): rules must see imports of packages
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
     enhancedResolveOptions: {

@@ -30,6 +30,16 @@ const cases: Array<[string, Record<string, string>]> = [
   ['generated-imports-only-codec', { 'src/generated/a.ts': "import '../fix/b.js';\n", 'src/fix/b.ts': 'export {};\n' }],
   ['src-never-imports-codegen', { 'src/codec/a.ts': "import '../../codegen/b.js';\n", 'codegen/b.ts': 'export {};\n' }],
   ['only-gateway-wires', { 'src/engine/a.ts': "import '../gateway/b.js';\n", 'src/gateway/b.ts': 'export {};\n' }],
+  ['transport-not-native', { 'src/transport/a.ts': "import '../native/b.js';\n", 'src/native/b.ts': 'export {};\n' }],
+  ['transport-not-session-or-engine', { 'src/transport/a.ts': "import '../session/b.js';\n", 'src/session/b.ts': 'export {};\n' }],
+  [
+    'dev-oracles-not-in-product',
+    {
+      'src/fix/a.ts': "import 'fixparser';\n",
+      'node_modules/fixparser/package.json': '{"name":"fixparser","main":"index.js"}',
+      'node_modules/fixparser/index.js': 'module.exports = {};\n',
+    },
+  ],
   ['no-cycles', { 'src/codec/a.ts': "import './b.js';\n", 'src/codec/b.ts': "import './a.js';\n" }],
 ];
 
