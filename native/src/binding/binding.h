@@ -27,6 +27,11 @@ struct RingRef {
 };
 // Fills *out from a JS ring object; false (and a pending JS TypeError) when `value` is not one.
 bool RingFromValue(Napi::Value value, RingRef *out);
+// Native users of a ring hold a reference while their agent uses the region; release after the agent
+// is joined (any thread). The region is freed when the last reference (JS object, its ArrayBuffer, an
+// armed doorbell, native users) goes.
+void RingRetain(const RingRef &ref);
+void RingRelease(const RingRef &ref);
 
 } // namespace gw
 

@@ -27,10 +27,6 @@
 
 namespace gw {
 
-// Defined in ring_binding.cc (reference counting of ring regions for native users).
-void RingRetain(const RingRef &ref);
-void RingRelease(const RingRef &ref);
-
 namespace {
 
 bool GetU32(const Napi::Object &o, const char *key, uint32_t *out)

@@ -80,6 +80,12 @@ gw_agent_runner *gw_agent_start(const gw_agent_ops *ops, void *ctx, const gw_idl
  * and frees the runner. Returns the on_start result (0 when it started normally). */
 int gw_agent_stop(gw_agent_runner *runner);
 
+/* Any thread: ends the agent's current or next park at once (the park of an idle strategy's
+ * BACKOFF/PARK step), so that work announced by another thread (e.g. a JS producer that found the
+ * agent's ring consumer parked) is picked up without waiting out the park. Never lost: a wake that
+ * arrives before the agent parks makes that park return immediately. Costs a mutex + signal. */
+void gw_agent_wake(gw_agent_runner *runner);
+
 /* 0, or the errno of a failed CPU pinning. */
 int gw_agent_pin_error(const gw_agent_runner *runner);
 

@@ -18,7 +18,10 @@
  * Frames: a 32-byte gateway.internal FrameHeader (schemas/gateway-internal.xml) + payload, each
  * frame starting at an 8-byte aligned position; frameLength excludes the padding to 8. A frame never
  * wraps: when it would not fit before the end of the data area the producer writes a Padding frame
- * (frameType 0) to the end and starts the frame at offset 0. The producer writes whole frames, then
+ * (frameType 0) to the end and starts the frame at offset 0. A Padding frame's frameLength is exactly
+ * the bytes to the end of the data area (8 .. max_frame, multiple of 8); when that is less than 32
+ * only frameLength and frameType are written. Padding carries sequence 0 and does not consume one.
+ * The producer writes whole frames, then
  * publishes them all with one release store of tail (batching); the consumer reads frames in
  * [head, tail) and releases them with one store of head per poll.
  *
@@ -58,6 +61,7 @@ extern "C" {
 #define GW_RING_BACK_PRESSURED (-1) /* no room now; retry after the consumer advances */
 #define GW_RING_TOO_LARGE (-2)      /* frame larger than max_frame: can never fit */
 #define GW_RING_INVALID (-3)        /* bad arguments to init */
+#define GW_RING_CORRUPT (-4)        /* consumer found a frame violating the layout: the ring is dead */
 
 typedef void (*gw_doorbell_fn)(void *ctx);
 
@@ -74,6 +78,8 @@ typedef struct gw_ring {
     uint64_t next_sequence; /* producer: FrameHeader.sequence of the next frame, from 1 */
     gw_doorbell_fn doorbell;
     void *doorbell_ctx;
+    uint32_t last_claim;    /* producer: position of the most recently claimed frame's header */
+    int32_t error;          /* consumer: GW_RING_OK, or GW_RING_CORRUPT once a bad frame was seen */
 } gw_ring;
 
 /* Bytes of shared memory a ring of `capacity` data bytes needs. */
@@ -113,6 +119,12 @@ uint32_t gw_ring_publish(gw_ring *r);
  * valid until gw_ring_poll returns. Returns the number of frames handled. */
 typedef void (*gw_frame_handler)(void *ctx, const uint8_t *frame, uint32_t frame_length);
 uint32_t gw_ring_poll(gw_ring *r, gw_frame_handler handler, void *ctx, uint32_t limit);
+
+/* Consumer: GW_RING_OK, or GW_RING_CORRUPT after gw_ring_poll met a frame that breaks the layout
+ * (length out of bounds, misaligned, a frame or padding crossing the end or the tail, tail - head >
+ * capacity). The frames before it were handled and released; gw_ring_poll then returns 0 forever
+ * and reads nothing more (the producer is broken or the memory was overwritten: fatal). */
+int gw_ring_error(const gw_ring *r);
 
 /* Either side: bytes published and not yet consumed (a snapshot). */
 uint32_t gw_ring_occupancy(const gw_ring *r);
