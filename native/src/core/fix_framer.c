@@ -51,6 +51,14 @@ static void garbled(gw_fix_framer *f, const uint8_t *buf, size_t len, uint8_t re
     finish(f, out, GW_FIX_GARBLED, resync_length(buf, len), reason);
 }
 
+/* memcmp(a, b, k) == 0 for the few bytes of a field prefix (no library call on the hot path). */
+static inline int prefix_eq(const uint8_t *a, const uint8_t *b, size_t k)
+{
+    for (size_t i = 0; i < k; i++)
+        if (a[i] != b[i]) return 0;
+    return 1;
+}
+
 static int is_digit(uint8_t c)
 {
     return c >= (uint8_t)'0' && c <= (uint8_t)'9';
@@ -65,7 +73,7 @@ void gw_fix_framer_next(gw_fix_framer *f, const uint8_t *buf, size_t len, gw_fix
     /* A length larger than 4 GiB cannot be reported; the caller never holds that much. */
     if (f->total == 0) {
         size_t k = len < 5 ? len : 5;
-        if (memcmp(buf, "8=FIX", k) != 0) {
+        if (!prefix_eq(buf, (const uint8_t *)"8=FIX", k)) {
             garbled(f, buf, len, GW_FIX_GARBLED_BAD_BEGIN_STRING, out);
             return;
         }
@@ -86,7 +94,7 @@ void gw_fix_framer_next(gw_fix_framer *f, const uint8_t *buf, size_t len, gw_fix
         /* 9=<1-9 digits><SOH> */
         static const uint8_t nine[2] = {'9', '='};
         size_t avail = len - p;
-        if (memcmp(buf + p, nine, avail < 2 ? avail : 2) != 0) {
+        if (!prefix_eq(buf + p, nine, avail < 2 ? avail : 2)) {
             garbled(f, buf, len, GW_FIX_GARBLED_BAD_BODY_LENGTH, out);
             return;
         }
@@ -127,7 +135,7 @@ void gw_fix_framer_next(gw_fix_framer *f, const uint8_t *buf, size_t len, gw_fix
         /* Third field must be 35=<non-empty>: needs at least "35=x<SOH>" in the body. */
         size_t avail = len > bs ? len - bs : 0;
         static const uint8_t mt[3] = {'3', '5', '='};
-        if (body_end - bs < 5u || memcmp(buf + bs, mt, avail < 3 ? avail : 3) != 0) {
+        if (body_end - bs < 5u || !prefix_eq(buf + bs, mt, avail < 3 ? avail : 3)) {
             garbled(f, buf, len, GW_FIX_GARBLED_MSG_TYPE_NOT_THIRD, out);
             return;
         }
@@ -137,7 +145,10 @@ void gw_fix_framer_next(gw_fix_framer *f, const uint8_t *buf, size_t len, gw_fix
         finish(f, out, GW_FIX_NEED_MORE, 0, 0);
         return;
     }
-    if (buf[bs + 3] == SOH || memchr(buf + bs + 3, SOH, body_end - bs - 3) == NULL) {
+    /* MsgType: non-empty and ended by an SOH inside the body (a short scan: the value is short). */
+    size_t mt_end = bs + 3;
+    while (mt_end < body_end && buf[mt_end] != SOH) mt_end++;
+    if (buf[bs + 3] == SOH || mt_end == body_end) {
         garbled(f, buf, len, GW_FIX_GARBLED_MSG_TYPE_NOT_THIRD, out);
         return;
     }

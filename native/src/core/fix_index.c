@@ -1,6 +1,9 @@
 /*
  * FIX indexer (gw_fix_write_payload, fix_framer.h): one pass over a framed message with SIMD
- * delimiter masks, writing FixField entries straight into the ring payload. The only file that
+ * delimiter masks, writing FixField entries straight into the ring payload. Hot-path choices
+ * (perf/cases/fix-c.ts measures them): tags parsed without bounds checks when 10 bytes remain, SOH
+ * search in the current or next mask block inline, group members found by the dictionary order
+ * (hint), the delimiter, a linear scan of small groups, and only then the (container, tag) hash. The only file that
  * includes the generated dictionary tables (native/generated/fix/fix44.h and fix50sp2.h: large static tables).
  */
 #include <string.h>
@@ -33,7 +36,16 @@ static void cursor_fill(gw_cursor *c, uint32_t base)
     if (full > GW_WIN_BLOCKS) full = GW_WIN_BLOCKS;
     if (full > 0) gw_fix_scan_masks(c->raw + base, full, c->soh, c->eq);
     uint32_t end = base + full * 64u;
-    if (full < GW_WIN_BLOCKS && end < c->len) {
+    if (full < GW_WIN_BLOCKS && end < c->len && c->len >= 64u) {
+        /* Tail shorter than a block: scan the last 64 bytes of the message (overlapping what came
+         * before) and shift the bits of the tail down to bit 0 (bits past len are 0). */
+        const uint32_t tail = c->len - end;
+        uint64_t s, e;
+        gw_fix_scan_masks(c->raw + c->len - 64u, 1, &s, &e);
+        c->soh[full] = s >> (64u - tail);
+        c->eq[full] = e >> (64u - tail);
+        end = c->len;
+    } else if (full < GW_WIN_BLOCKS && end < c->len) {
         /* Tail shorter than a block: scan a zero-padded copy (0 is neither SOH nor '='). */
         uint8_t tail[64];
         memset(tail, 0, sizeof tail);
@@ -74,8 +86,14 @@ __attribute__((always_inline)) static inline uint32_t cursor_next(gw_cursor *c, 
 {
     uint32_t rel = pos - c->base;
     if (rel < c->end - c->base) {
-        uint64_t m = (which ? c->eq[rel >> 6] : c->soh[rel >> 6]) >> (rel & 63u);
+        const uint64_t *masks = which ? c->eq : c->soh;
+        uint32_t b = rel >> 6;
+        uint64_t m = masks[b] >> (rel & 63u);
         if (m != 0) return pos + (uint32_t)__builtin_ctzll(m);
+        /* Next block, when it is in the window (fields often straddle a block boundary). */
+        b++;
+        if ((b << 6) < c->end - c->base && (m = masks[b]) != 0)
+            return c->base + (b << 6) + (uint32_t)__builtin_ctzll(m);
     }
     return cursor_next_slow(c, which, pos);
 }
@@ -134,15 +152,10 @@ static inline void put_u32(uint8_t *p, uint32_t v)
 static inline void put_field(uint8_t *out, uint32_t i, uint32_t tag, uint32_t off, uint32_t len, uint32_t next)
 {
     uint8_t *p = out + GW_FIX_INDEX_HEADER_BYTES + (size_t)GW_FIX_FIELD_BYTES * i;
-#if GW_FIX_LE
-    const uint32_t w[4] = {tag, off, len, next};
-    memcpy(p, w, sizeof w);
-#else
     put_u32(p, tag);
     put_u32(p + 4, off);
     put_u32(p + 8, len);
     put_u32(p + 12, next);
-#endif
 }
 
 static inline void set_next(uint8_t *out, uint32_t i, uint32_t next)
@@ -177,11 +190,15 @@ typedef struct gw_level {
     uint32_t declared;    /* NumInGroup value */
     uint32_t entries;     /* entries found so far */
     uint32_t entry_first; /* index of the current entry's first field */
+    uint32_t first_k;     /* member range of the group: k in [first_k, end_k), delimiter at first_k */
+    uint32_t end_k;
+    uint32_t hint;        /* k after the last member seen: members mostly come in dictionary order */
     int declared_ok;
 } gw_level;
 
 static void open_group(gw_level *stack, uint32_t *depth, gw_problem *pr, int group, uint32_t delimiter,
-                       const uint8_t *raw, uint32_t vstart, uint32_t vlen, uint32_t tag, uint32_t n)
+                       uint32_t first_k, uint32_t end_k, const uint8_t *raw, uint32_t vstart, uint32_t vlen,
+                       uint32_t tag, uint32_t n)
 {
     uint32_t declared = 0;
     int ok = parse_uint(raw + vstart, vlen, &declared);
@@ -194,6 +211,9 @@ static void open_group(gw_level *stack, uint32_t *depth, gw_problem *pr, int gro
     gw_level *l = &stack[(*depth)++];
     l->group = group;
     l->delimiter = delimiter;
+    l->first_k = first_k;
+    l->end_k = end_k;
+    l->hint = first_k;
     l->count_field = n;
     l->count_tag = tag;
     l->declared = declared;
@@ -212,6 +232,9 @@ static void close_group(uint8_t *out, const gw_level *l, gw_problem *pr, uint32_
 }
 
 /* ---------------------------------------------------------------- instantiations */
+
+/* Groups with at most this many members are searched linearly (fix_index_impl.h). */
+#define GW_IDX_LINEAR_MEMBERS 16u
 
 #define GW_IDX_FN index_fix44
 #define GW_D(name) gw_fix44_##name

@@ -36,18 +36,29 @@ static size_t GW_IDX_FN(const uint8_t *raw, uint32_t raw_len, uint32_t max_field
         /* Tag: 1-9 digits without a leading zero, then '='; parsed while scanning (tags are short). */
         uint32_t tag = 0;
         uint32_t p = pos;
+        int tag_ok = 0;
         uint32_t d = (uint32_t)raw[p] - (uint32_t)'1';
         if (d < 9u) {
             tag = d + 1u;
             p++;
-            const uint32_t lim = raw_len - pos > 9u ? pos + 9u : raw_len;
-            while (p < lim && (d = (uint32_t)raw[p] - (uint32_t)'0') <= 9u) {
-                tag = tag * 10u + d;
-                p++;
+            if (__builtin_expect(raw_len - pos > 9u, 1)) {
+                /* raw[pos..pos+9] is readable: only the digit count bounds the loop. */
+                const uint32_t lim = pos + 9u;
+                while ((d = (uint32_t)raw[p] - (uint32_t)'0') <= 9u && p < lim) {
+                    tag = tag * 10u + d;
+                    p++;
+                }
+                tag_ok = raw[p] == (uint8_t)'=';
+            } else {
+                while (p < raw_len && (d = (uint32_t)raw[p] - (uint32_t)'0') <= 9u) {
+                    tag = tag * 10u + d;
+                    p++;
+                }
+                tag_ok = p < raw_len && raw[p] == (uint8_t)'=';
             }
         }
         uint32_t vstart, vend;
-        if (tag != 0 && p < raw_len && raw[p] == (uint8_t)'=') {
+        if (tag_ok) {
             vstart = p + 1u;
             vend = cursor_next(&cur, 0, vstart);
         } else {
@@ -62,20 +73,21 @@ static size_t GW_IDX_FN(const uint8_t *raw, uint32_t raw_len, uint32_t max_field
         const unsigned info = tag != 0 ? GW_D(field_info_of)(tag) : 0u;
         const unsigned ftype = info & GW_DT(INFO_TYPE_MASK);
         const int is_special = ((special >> ftype) & 1u) != 0;
-        if (is_special && (ftype == GW_DT(TYPE_DATA) || ftype == GW_DT(TYPE_XMLDATA))) {
-            uint32_t lt = GW_D(data_length_tag)(tag);
-            if (lt != 0 && len_tag == lt && len_val <= raw_len - vstart &&
-                (vstart + len_val == raw_len || raw[vstart + len_val] == SOH)) {
-                vend = vstart + len_val;
-            } else {
-                problem(&pr, GW_FIX_PROBLEM_DATA_LENGTH_MISMATCH, tag, n);
+        if (__builtin_expect(is_special, 0)) {
+            if (ftype == GW_DT(TYPE_DATA) || ftype == GW_DT(TYPE_XMLDATA)) {
+                uint32_t lt = GW_D(data_length_tag)(tag);
+                if (lt != 0 && len_tag == lt && len_val <= raw_len - vstart &&
+                    (vstart + len_val == raw_len || raw[vstart + len_val] == SOH)) {
+                    vend = vstart + len_val;
+                } else {
+                    problem(&pr, GW_FIX_PROBLEM_DATA_LENGTH_MISMATCH, tag, n);
+                }
+            } else if (ftype == GW_DT(TYPE_LENGTH)) {
+                len_tag = parse_uint(raw + vstart, vend - vstart, &len_val) ? tag : 0u;
             }
         }
         const uint32_t vlen = vend - vstart;
-        if (vlen == 0 && tag != 0) problem(&pr, GW_FIX_PROBLEM_TAG_WITHOUT_VALUE, tag, n);
-        if (is_special && ftype == GW_DT(TYPE_LENGTH)) {
-            len_tag = parse_uint(raw + vstart, vlen, &len_val) ? tag : 0u;
-        }
+        if (__builtin_expect(vlen == 0, 0) && tag != 0) problem(&pr, GW_FIX_PROBLEM_TAG_WITHOUT_VALUE, tag, n);
         put_field(out, n, tag, vstart, vlen, n + 1u);
         const uint32_t after = vend + 1u;
         if (n < 3u) {
@@ -107,13 +119,30 @@ static size_t GW_IDX_FN(const uint8_t *raw, uint32_t raw_len, uint32_t max_field
                     }
                     if (is_special && ftype == GW_DT(TYPE_NUMINGROUP) && container >= 0) {
                         int g = GW_D(group)(container, tag);
-                        if (g >= 0) open_group(stack, &depth, &pr, g, GW_D(group_delimiter)(g), raw, vstart, vlen, tag, n);
+                        if (g >= 0) open_group(stack, &depth, &pr, g, GW_D(group_delimiter)(g), GW_D(container_start)[g],
+                                           GW_D(container_start)[g + 1], raw, vstart, vlen, tag, n);
                     }
                     break;
                 }
                 gw_level *l = &stack[depth - 1u];
-                int k = tag != 0 ? GW_D(member)(l->group, tag) : -1;
+                /* Member lookup: the member after the previous one, the delimiter, else the hash
+                 * (tags are unique within a container, so every way gives the same k). */
+                int k;
+                if (l->hint < l->end_k && GW_D(member_tag)[l->hint] == tag) k = (int)l->hint;
+                else if (tag == l->delimiter) k = (int)l->first_k;
+                else if (l->end_k - l->first_k <= GW_IDX_LINEAR_MEMBERS) {
+                    /* Small group: a linear scan beats the hash, above all for a non-member (the
+                     * field after the group), which would probe a long run of slots. */
+                    k = -1;
+                    for (uint32_t j = l->first_k + 1u; j < l->end_k; j++) {
+                        if (GW_D(member_tag)[j] == tag) {
+                            k = (int)j;
+                            break;
+                        }
+                    }
+                } else k = tag != 0 ? GW_D(member)(l->group, tag) : -1;
                 if (k >= 0) {
+                    l->hint = (uint32_t)k + 1u;
                     if (tag == l->delimiter) {
                         if (l->entries > 0) set_next(out, l->entry_first, n);
                         l->entries++;
@@ -124,7 +153,8 @@ static size_t GW_IDX_FN(const uint8_t *raw, uint32_t raw_len, uint32_t max_field
                         l->entry_first = n;
                     }
                     int g = GW_D(member_group)(k);
-                    if (g >= 0) open_group(stack, &depth, &pr, g, GW_D(group_delimiter)(g), raw, vstart, vlen, tag, n);
+                    if (g >= 0) open_group(stack, &depth, &pr, g, GW_D(group_delimiter)(g), GW_D(container_start)[g],
+                                           GW_D(container_start)[g + 1], raw, vstart, vlen, tag, n);
                     break;
                 }
                 close_group(out, l, &pr, n);

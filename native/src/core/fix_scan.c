@@ -37,6 +37,15 @@ static uint32_t byte_sum_scalar(const uint8_t *p, size_t len)
 }
 
 #if GW_FIX_SCAN_X86
+/* 32 zero bytes then 32 0xFF bytes, for the byte sums' tails: W bytes loaded at offset 32 - W + t
+ * keep exactly the last t of them (t < W). */
+static const uint8_t g_tail_mask[64] = {
+    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
+    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
+    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+};
+
 /* ---------------------------------------------------------------- SSE2 */
 
 __attribute__((target("sse2"))) static void scan_masks_sse2(const uint8_t *p, size_t nblocks, uint64_t *soh,
@@ -64,6 +73,13 @@ __attribute__((target("sse2"))) static uint32_t byte_sum_sse2(const uint8_t *p, 
     for (; i + 16 <= len; i += 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
         acc = _mm_add_epi64(acc, _mm_sad_epu8(v, zero));
+    }
+    if (i < len && len >= 16) {
+        /* Tail: the last 16 bytes (overlapping), the already-summed ones masked out. */
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + len - 16));
+        __m128i keep = _mm_loadu_si128((const __m128i *)(const void *)(g_tail_mask + 16 + (len - i)));
+        acc = _mm_add_epi64(acc, _mm_sad_epu8(_mm_and_si128(v, keep), zero));
+        i = len;
     }
     uint64_t lanes[2];
     _mm_storeu_si128((__m128i *)(void *)lanes, acc);
@@ -99,6 +115,13 @@ __attribute__((target("avx2"))) static uint32_t byte_sum_avx2(const uint8_t *p, 
     for (; i + 32 <= len; i += 32) {
         __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
         acc = _mm256_add_epi64(acc, _mm256_sad_epu8(v, zero));
+    }
+    if (i < len && len >= 32) {
+        /* Tail: the last 32 bytes (overlapping), the already-summed ones masked out. */
+        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(p + len - 32));
+        __m256i keep = _mm256_loadu_si256((const __m256i *)(const void *)(g_tail_mask + (len - i)));
+        acc = _mm256_add_epi64(acc, _mm256_sad_epu8(_mm256_and_si256(v, keep), zero));
+        i = len;
     }
     uint64_t lanes[4];
     _mm256_storeu_si256((__m256i *)(void *)lanes, acc);
