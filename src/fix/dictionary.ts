@@ -137,20 +137,20 @@ export interface FixDictionary {
 }
 
 // ---------------------------------------------------------------- hashing (index only; never persisted)
-// Hashes are int32 (`| 0`), not uint32: V8 keeps int32 results in registers (Smis) across calls, while a
-// uint32 above 2^31 returned from a non-inlined call is boxed as a heap number, i.e. an allocation per
-// lookup. Callers only ever use `hash & mask`, so the bits are what matter.
+// Every hash function takes the table's mask and returns the slot (`& mask`), never the raw 32-bit hash:
+// a non-inlined call returning a value outside the Smi range (e.g. a uint32 >= 2^31) boxes it as a heap
+// number, i.e. an allocation per lookup on the framing hot path. Slots are small, so they never box.
 
-function mix32(x: number): number {
+function mix32(x: number, mask: number): number {
   x = (x ^ (x >>> 16)) | 0;
   x = Math.imul(x, 0x7feb352d) | 0;
   x = (x ^ (x >>> 15)) | 0;
   x = Math.imul(x, 0x846ca68b) | 0;
-  return (x ^ (x >>> 16)) | 0;
+  return (x ^ (x >>> 16)) & mask;
 }
 
-function keyHash(container: number, tag: number): number {
-  return mix32((Math.imul(container, 0x9e3779b1) ^ tag) | 0);
+function keyHash(container: number, tag: number, mask: number): number {
+  return mix32((Math.imul(container, 0x9e3779b1) ^ tag) | 0, mask);
 }
 
 const FNV_OFFSET = 0x811c9dc5;
@@ -160,16 +160,16 @@ function seedHash(seed: number): number {
   return (FNV_OFFSET ^ Math.imul(seed, 0x9e3779b1)) | 0;
 }
 
-function stringHash(seed: number, s: string): number {
+function stringHash(seed: number, s: string, mask: number): number {
   let h = seedHash(seed);
   for (let i = 0; i < s.length; i++) h = Math.imul((h ^ s.charCodeAt(i)) >>> 0, FNV_PRIME) | 0;
-  return mix32(h);
+  return mix32(h, mask);
 }
 
-function bytesHash(seed: number, bytes: Uint8Array, off: number, len: number): number {
+function bytesHash(seed: number, bytes: Uint8Array, off: number, len: number, mask: number): number {
   let h = seedHash(seed);
   for (let i = off, end = off + len; i < end; i++) h = Math.imul((h ^ bytes[i]!) >>> 0, FNV_PRIME) | 0;
-  return mix32(h);
+  return mix32(h, mask);
 }
 
 function slotsFor(n: number): Uint32Array {
@@ -214,7 +214,7 @@ export function loadFixDictionary(tables: FixDictionaryTables): FixDictionary {
 
   const memberSlots = slotsFor(tables.memberTag.length);
   for (let c = 0; c < containerCount; c++)
-    for (let k = tables.containerStart[c]!; k < tables.containerStart[c + 1]!; k++) insert(memberSlots, keyHash(c, tables.memberTag[k]!), k + 1);
+    for (let k = tables.containerStart[c]!; k < tables.containerStart[c + 1]!; k++) insert(memberSlots, keyHash(c, tables.memberTag[k]!, memberSlots.length - 1), k + 1);
 
   const enumValueTag = new Uint32Array(tables.enumValues.length);
   const enumSlots = slotsFor(tables.enumValues.length);
@@ -222,12 +222,12 @@ export function loadFixDictionary(tables: FixDictionaryTables): FixDictionary {
     const tag = tables.enumTags[i]!;
     for (let v = tables.enumStart[i]!; v < tables.enumStart[i + 1]!; v++) {
       enumValueTag[v] = tag;
-      insert(enumSlots, stringHash(tag, tables.enumValues[v]!), v + 1);
+      insert(enumSlots, stringHash(tag, tables.enumValues[v]!, enumSlots.length - 1), v + 1);
     }
   }
 
   const msgTypeSlots = slotsFor(tables.messageCount);
-  for (let i = 0; i < tables.messageCount; i++) insert(msgTypeSlots, stringHash(0, tables.msgTypes[i]!), i + 1);
+  for (let i = 0; i < tables.messageCount; i++) insert(msgTypeSlots, stringHash(0, tables.msgTypes[i]!, msgTypeSlots.length - 1), i + 1);
 
   return {
     tables,
@@ -313,7 +313,7 @@ export function dataLengthTag(dict: FixDictionary, dataTag: number): number {
 
 function enumLookup(dict: FixDictionary, tag: number, bytes: Uint8Array, off: number, len: number): boolean {
   const values = dict.tables.enumValues;
-  let s = bytesHash(tag, bytes, off, len) & dict.enumMask;
+  let s = bytesHash(tag, bytes, off, len, dict.enumMask);
   for (;;) {
     const v = dict.enumSlots[s]!;
     if (v === 0) return false;
@@ -363,7 +363,7 @@ export function isValidEnumString(dict: FixDictionary, tag: number, value: strin
 function enumLookupString(dict: FixDictionary, tag: number, s: string, from: number, to: number): boolean {
   let h = seedHash(tag);
   for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME) | 0;
-  let slot = mix32(h) & dict.enumMask;
+  let slot = mix32(h, dict.enumMask);
   for (;;) {
     const v = dict.enumSlots[slot]!;
     if (v === 0) return false;
@@ -384,7 +384,7 @@ function enumLookupString(dict: FixDictionary, tag: number, s: string, from: num
 /** Container id of the message with this MsgType (35) value; NOT_FOUND when the dictionary has none. */
 export function messageDef(dict: FixDictionary, msgType: string): number {
   const types = dict.tables.msgTypes;
-  let s = stringHash(0, msgType) & dict.msgTypeMask;
+  let s = stringHash(0, msgType, dict.msgTypeMask);
   for (;;) {
     const v = dict.msgTypeSlots[s]!;
     if (v === 0) return NOT_FOUND;
@@ -396,7 +396,7 @@ export function messageDef(dict: FixDictionary, msgType: string): number {
 /** messageDef for the MsgType value's bytes `bytes[off .. off + len)`. */
 export function messageDefBytes(dict: FixDictionary, bytes: Uint8Array, off: number, len: number): number {
   const types = dict.tables.msgTypes;
-  let s = bytesHash(0, bytes, off, len) & dict.msgTypeMask;
+  let s = bytesHash(0, bytes, off, len, dict.msgTypeMask);
   for (;;) {
     const v = dict.msgTypeSlots[s]!;
     if (v === 0) return NOT_FOUND;
@@ -451,7 +451,7 @@ export function memberOf(dict: FixDictionary, container: number, tag: number): n
   const t = dict.tables;
   const from = t.containerStart[container]!;
   const to = t.containerStart[container + 1]!;
-  let s = keyHash(container, tag) & dict.memberMask;
+  let s = keyHash(container, tag, dict.memberMask);
   for (;;) {
     const v = dict.memberSlots[s]!;
     if (v === 0) return NOT_FOUND;

@@ -61,7 +61,6 @@ import { FIX44 } from '../generated/fix/fix44.js';
 import { FIX50SP2 } from '../generated/fix/fix50sp2.js';
 import {
   CONTAINER_HEADER,
-  FIRST_MESSAGE,
   type FixDictionary,
   FieldType,
   NOT_FOUND,
@@ -72,6 +71,8 @@ import {
   isTrailerTag,
   loadFixDictionary,
   memberGroup,
+  memberOf,
+  messageDefBytes,
 } from './dictionary.js';
 import { FIX_FIELD_BYTES, FIX_INDEX_HEADER_BYTES, FixMessage } from './message.js';
 
@@ -361,59 +362,6 @@ export class FixIndexer {
     this.words[this.fw + c * 4 + 3] = i;
     const expected = this.stkExpected[d]!;
     if (expected >= 0 && expected !== this.stkEntries[d]) this.setProblem(FixIndexProblem.NumInGroupMismatch, this.words[this.fw + c * 4]!, c);
-  }
-}
-
-// ---- Dictionary lookups on the framing hot path. Same hash indexes and results as memberOf and
-// messageDefBytes of dictionary.ts (test/fix/framer-lookup.test.ts checks every member and MsgType),
-// but in int32 arithmetic: dictionary.ts's hashes return uint32 values (>= 2^31 half the time), which
-// V8 boxes as heap numbers whenever the call is not inlined, i.e. an allocation per lookup inside the
-// (large, so not fully inlined) indexer.
-
-function slotOf(x: number, mask: number): number {
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x7feb352d);
-  x ^= x >>> 15;
-  x = Math.imul(x, 0x846ca68b);
-  return (x ^ (x >>> 16)) & mask;
-}
-
-/** memberOf(dict, container, tag) without allocation. */
-export function memberOf(dict: FixDictionary, container: number, tag: number): number {
-  if (container < 0 || container >= dict.containerCount) return NOT_FOUND;
-  const t = dict.tables;
-  const from = t.containerStart[container]!;
-  const to = t.containerStart[container + 1]!;
-  const slots = dict.memberSlots;
-  const mask = dict.memberMask;
-  let s = slotOf(Math.imul(container, 0x9e3779b1) ^ tag, mask);
-  for (;;) {
-    const v = slots[s]!;
-    if (v === 0) return NOT_FOUND;
-    const k = v - 1;
-    if (k >= from && k < to && t.memberTag[k] === tag) return k;
-    s = (s + 1) & mask;
-  }
-}
-
-/** messageDefBytes(dict, bytes, off, len) without allocation. */
-export function messageDefBytes(dict: FixDictionary, bytes: Uint8Array, off: number, len: number): number {
-  let h = 0x811c9dc5 | 0; // FNV offset basis ^ imul(seed 0, ...)
-  for (let i = off, end = off + len; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
-  const types = dict.tables.msgTypes;
-  const slots = dict.msgTypeSlots;
-  const mask = dict.msgTypeMask;
-  let s = slotOf(h, mask);
-  for (;;) {
-    const v = slots[s]!;
-    if (v === 0) return NOT_FOUND;
-    const type = types[v - 1]!;
-    if (type.length === len) {
-      let k = 0;
-      while (k < len && type.charCodeAt(k) === bytes[off + k]) k++;
-      if (k === len) return FIRST_MESSAGE + v - 1;
-    }
-    s = (s + 1) & mask;
   }
 }
 

@@ -10,7 +10,7 @@ import test from 'ava';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadAddon } from '../../src/native/addon.js';
+import { type GatewayAddon, loadAddon } from '../../src/native/addon.js';
 import { FrameHeaderDecoder } from '../../src/generated/gateway-internal/FrameHeader.js';
 import { FrameType } from '../../src/generated/gateway-internal/FrameType.js';
 import { FixIndexHeaderDecoder } from '../../src/generated/gateway-internal/FixIndexHeader.js';
@@ -23,25 +23,13 @@ import { FixGarbledReason } from '../../src/generated/gateway-internal/FixGarble
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const REFDATA = process.env.GATEWAY_REFDATA ?? path.resolve(ROOT, '..', 'shared', 'data');
 
-/** The FIX part of the addon (fix_binding.cc). */
-interface FixBatchAddon {
-  fixFrameBatch(
-    input: Uint8Array,
-    output: Uint8Array,
-    state: Uint32Array,
-    limits?: { maxMessageBytes?: number; maxFields?: number },
-    firstSequence?: number,
-  ): number;
-  fixScanImplementation(): string;
-  fixScanSelect(name: 'auto' | 'scalar' | 'sse2' | 'avx2'): boolean;
-}
-
-function fixAddon(): FixBatchAddon {
-  const a = loadAddon() as unknown as Partial<FixBatchAddon>;
+/** The addon, checked to export the FIX part (fix_binding.cc). */
+function fixAddon(): GatewayAddon {
+  const a = loadAddon();
   for (const fn of ['fixFrameBatch', 'fixScanImplementation', 'fixScanSelect'] as const) {
     if (typeof a[fn] !== 'function') throw new Error(`addon does not export ${fn}()`);
   }
-  return a as FixBatchAddon;
+  return a;
 }
 
 const enc = new TextEncoder();
@@ -131,7 +119,7 @@ interface Frame {
 }
 
 /** Runs fixFrameBatch over all of input with an output of outCap bytes per call; returns every frame. */
-function frameAll(addon: FixBatchAddon, input: Uint8Array, outCap: number, limits?: { maxFields?: number }): { frames: Frame[]; outputs: Uint8Array[] } {
+function frameAll(addon: GatewayAddon, input: Uint8Array, outCap: number, limits?: { maxFields?: number }): { frames: Frame[]; outputs: Uint8Array[] } {
   const frames: Frame[] = [];
   const outputs: Uint8Array[] = [];
   const state = new Uint32Array(2);
