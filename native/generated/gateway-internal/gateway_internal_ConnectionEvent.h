@@ -666,7 +666,7 @@ static inline bool gateway_internal_ConnectionEvent_put_remoteAddress(gateway_in
 }
 
 /* ---- var data reason */
-/** Human-readable reason (error string, TLS alert); empty when none. */
+/** Disconnected and Error: human-readable reason (error string, TLS alert). Connected: the verified peer certificate subject (RFC 2253, e.g. CN=member1,O=Example) when the peer presented one over TLS; empty otherwise. */
 
 static inline uint32_t gateway_internal_ConnectionEvent_reason_id(void)
 {

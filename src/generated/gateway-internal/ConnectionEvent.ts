@@ -290,7 +290,9 @@ export class ConnectionEventDecoder {
   }
 
   /**
-   * Human-readable reason (error string, TLS alert); empty when none.
+   * Disconnected and Error: human-readable reason (error string, TLS alert). Connected: the verified
+   * peer certificate subject (RFC 2253, e.g. CN=member1,O=Example) when the peer presented one over TLS;
+   * empty otherwise.
    *
    * Var data `reason` (id 58): uint16 length (max 4096) then UTF-8 text.
    *
@@ -563,7 +565,9 @@ export class ConnectionEventEncoder {
   }
 
   /**
-   * Human-readable reason (error string, TLS alert); empty when none.
+   * Disconnected and Error: human-readable reason (error string, TLS alert). Connected: the verified
+   * peer certificate subject (RFC 2253, e.g. CN=member1,O=Example) when the peer presented one over TLS;
+   * empty otherwise.
    *
    * Var data `reason` (id 58): uint16 length (max 4096) then UTF-8 text.
    *
