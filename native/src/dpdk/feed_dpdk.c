@@ -105,7 +105,10 @@ static int gw_eal_ensure(const gw_feed_config *cfg, char *err, size_t err_len)
         if (pthread_create(&t, NULL, gw_eal_thread, &call) != 0 || pthread_join(t, NULL) != 0) {
             snprintf(gw_eal_error, sizeof gw_eal_error, "cannot start the EAL init thread");
         } else if (call.rc < 0) {
-            snprintf(gw_eal_error, sizeof gw_eal_error, "rte_eal_init(%s): %s", joined, rte_strerror(call.err));
+            /* A long argument list is cut in the message: intended (the return value is checked so gcc
+             * does not flag the truncation). */
+            if (snprintf(gw_eal_error, sizeof gw_eal_error, "rte_eal_init(%s): %s", joined, rte_strerror(call.err)) < 0)
+                gw_eal_error[0] = '\0';
         }
         if (call.rc < 0) {
             gw_eal_state = -1;
