@@ -13,23 +13,12 @@
 
 #include "fix_framer.h"
 #include "fix_scan.h"
+#include "bench_util.h"
 
 static uint8_t msg[4096];
 static uint8_t out[16384];
 static volatile uint64_t sink;
 
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 int main(int argc, char **argv)
 {
@@ -68,14 +57,14 @@ int main(int argc, char **argv)
     enum { RUNS = 9 };
     double samples[RUNS];
     for (int run = 0; run < RUNS; run++) {
-        double t0 = now_ns();
+        double t0 = bench_now_ns();
         for (long i = 0; i < iters; i++) {
             gw_fix_framer_next(&f, msg, len, &r);
             sink += gw_fix_write_payload(msg, r.length, 0, out, sizeof out);
         }
-        samples[run] = (now_ns() - t0) / (double)iters;
+        samples[run] = (bench_now_ns() - t0) / (double)iters;
     }
-    qsort(samples, RUNS, sizeof samples[0], cmp);
+    qsort(samples, RUNS, sizeof samples[0], bench_cmp_double);
     printf("{\"scanner\":\"%s\",\"bytes\":%zu,\"median\":%.2f,\"min\":%.2f,\"max\":%.2f,\"runs\":%d}\n",
            gw_fix_scan_name(gw_fix_scan_current()), len, samples[RUNS / 2], samples[0], samples[RUNS - 1], RUNS);
     return 0;

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "ring.h"
+#include "bench_util.h"
 
 #define CAPACITY (1u << 20)
 #define BATCH 64u
@@ -79,11 +80,6 @@ static void *producer(void *arg)
     return NULL;
 }
 
-static int cmp(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 int main(int argc, char **argv)
 {
@@ -137,7 +133,7 @@ int main(int argc, char **argv)
         }
         rates[i] = (double)frames * 1e3 / (double)ns; /* M frames/s */
     }
-    qsort(rates, RUNS, sizeof rates[0], cmp);
+    qsort(rates, RUNS, sizeof rates[0], bench_cmp_double);
     printf("{\"median\":%.2f,\"min\":%.2f,\"max\":%.2f,\"runs\":%d}\n", rates[RUNS / 2], rates[0], rates[RUNS - 1], RUNS);
     free(region);
     return 0;

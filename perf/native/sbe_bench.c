@@ -12,6 +12,7 @@
 #include <time.h>
 #include "clearing.h"
 #include "baseline.h"
+#include "bench_util.h"
 
 static uint8_t trade[512];
 static uint64_t trade_len;
@@ -191,18 +192,6 @@ static uint64_t decode_car(const uint8_t *buf, uint64_t len)
     return s;
 }
 
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 int main(int argc, char **argv)
 {
@@ -225,15 +214,15 @@ int main(int argc, char **argv)
     enum { RUNS = 9 };
     double samples[RUNS];
     for (int r = 0; r < RUNS; r++) {
-        double t0 = now_ns();
+        double t0 = bench_now_ns();
         for (long i = 0; i < iters; i++) {
             if (which == 0) sink += decode_trade(trade, trade_len);
             else if (which == 1) sink += encode_trade(out, sizeof out);
             else sink += decode_car(car, car_len);
         }
-        samples[r] = (now_ns() - t0) / (double)iters;
+        samples[r] = (bench_now_ns() - t0) / (double)iters;
     }
-    qsort(samples, RUNS, sizeof samples[0], cmp);
+    qsort(samples, RUNS, sizeof samples[0], bench_cmp_double);
     printf("{\"mode\":\"%s\",\"median\":%.2f,\"min\":%.2f,\"max\":%.2f,\"runs\":%d}\n", mode, samples[RUNS / 2], samples[0], samples[RUNS - 1], RUNS);
     return 0;
 }
