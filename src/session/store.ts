@@ -1,0 +1,43 @@
+/**
+ * What the session layer needs from durable storage: the FIX message store (resend), sequence-number
+ * recovery, and the durability signal that gates replies. Implemented by the journal
+ * (src/journal: one append-only journal is at once message store, audit trail and recovery log) and by
+ * MemorySessionStore for tests. The session layer depends on this interface only (injected).
+ *
+ * Contract:
+ * - Appends are synchronous and cheap (buffered); they return the record's journal position (a
+ *   monotonically increasing number). Durability comes later: `durablePosition()` only grows, and
+ *   `onDurable(position, callback)` calls back (on the owning thread) once every record up to and
+ *   including `position` is durable under the configured durability ("fsync" or "os").
+ * - Raw bytes are copied during the call; the caller may reuse its buffer afterwards.
+ * - `recover(sessionKey)` returns the state rebuilt from what is stored (next sequence numbers both ways);
+ *   a session never seen before starts at 1/1.
+ * - `forEachOutbound(sessionKey, from, to, visit)` visits stored outbound messages with from <= seq <= to
+ *   (to = 0: up to the last) in sequence order; `visit` gets a view valid only during the call.
+ * - `reset(sessionKey, nextSenderSeq, nextTargetSeq)` records a sequence reset (logon with
+ *   ResetSeqNumFlag, SequenceReset-Reset, operator action); later resends never return messages from
+ *   before it.
+ *
+ * Threads: a store belongs to the JS thread that runs the session layer.
+ */
+export interface SessionSequenceState {
+  /** MsgSeqNum of the next message we send. */
+  nextSenderSeq: number;
+  /** MsgSeqNum we expect next from the counterparty. */
+  nextTargetSeq: number;
+}
+
+export interface SessionStore {
+  recover(sessionKey: string): SessionSequenceState;
+  /** A message received (after framing), before it is processed. Returns its journal position. */
+  appendInbound(sessionKey: string, seq: number, msgType: string, raw: Uint8Array, offset: number, length: number): number;
+  /**
+   * A message to send, before it is released to the wire. causePosition: the inbound record it answers
+   * (the reply may leave only once that and this record are durable); -1 for none.
+   */
+  appendOutbound(sessionKey: string, seq: number, msgType: string, raw: Uint8Array, offset: number, length: number, causePosition: number): number;
+  forEachOutbound(sessionKey: string, from: number, to: number, visit: (seq: number, raw: Uint8Array, offset: number, length: number) => void): void;
+  reset(sessionKey: string, nextSenderSeq: number, nextTargetSeq: number): number;
+  durablePosition(): number;
+  onDurable(position: number, callback: () => void): void;
+}
