@@ -31,7 +31,7 @@ export interface GatewayConfig {
     udpFeed?: {
       host?: string;
       port: number;
-      backend?: 'kernel' | 'dpdk' | 'efvi' | 'af_xdp';
+      backend?: 'kernel' | 'dpdk' | 'efvi';
       multicastGroup?: string;
       receiveBufferBytes?: number;
       dpdkArgs?: string[];
