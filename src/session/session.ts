@@ -1,0 +1,794 @@
+/**
+ * The FIX session layer (acceptor side): a deterministic state machine per session, with the clock,
+ * the store and the transport injected. `SessionAcceptor` is the TransportHandler of one transport: it
+ * identifies sessions by (BeginString, SenderCompID, TargetCompID) on Logon, serves many sessions on one
+ * port, refuses a second logon for a live session and binds each connection to exactly one session (a
+ * connection can never act as another session's CompID: every message is checked against the CompIDs
+ * bound at logon).
+ *
+ * Protocol (FIX.4.4 and FIXT.1.1 + FIX 5.0 SP2): Logon (HeartBtInt, ResetSeqNumFlag, ResetOnLogon,
+ * DefaultApplVerID 1137 for FIXT), Heartbeat, TestRequest and timeouts, ResendRequest (EndSeqNo 0 or
+ * 999999 = open-ended) served from the store (GapFill for admin messages, PossDupFlag + OrigSendingTime
+ * on resent application messages), SequenceReset GapFill/Reset, Reject (373/371/372/45/58),
+ * BusinessMessageReject for unsupported application messages, Logout with text, PossDup rules,
+ * SendingTime accuracy, BeginString and CompID checks, garbled input ignored, data-dictionary validation
+ * (validator.ts). Behaviour and texts follow QuickFIX, which the acceptance suite compares against.
+ *
+ * Time: nothing reads the wall clock; `clock.now()` is injected and `tick()` must be called
+ * periodically by the host (the acceptance server uses a 100 ms interval; tests call it directly).
+ *
+ * Thread: an acceptor, its sessions and its store belong to the JS thread of its transport.
+ */
+import { type FixDictionary, isAdminMessage, isHeaderTag, loadFixDictionary, messageDef, NOT_FOUND } from '../fix/dictionary.js';
+import type { FixMessage } from '../fix/message.js';
+import { FIX44 } from '../generated/fix/fix44.js';
+import { FIX50SP2 } from '../generated/fix/fix50sp2.js';
+import type { ConnectionInfo, Transport, TransportHandler } from '../transport/transport.js';
+import { FixBuilder, formatUtcTimestamp, parseUtcTimestamp } from './builder.js';
+import type { SessionStore } from './store.js';
+import { REJECT_TEXT, RejectReason, tagText, validateMessage } from './validator.js';
+
+export interface SessionClock {
+  /** Epoch milliseconds. */
+  now(): number;
+}
+
+export interface AcceptorConfig {
+  /** FIX.4.4 or FIXT.1.1. */
+  beginString: string;
+  senderCompId: string;
+  /** Which counterparty CompIDs (49 of their messages) may log on. */
+  acceptTarget(targetCompId: string): boolean;
+  /** FIXT.1.1: DefaultApplVerID sent on Logon (e.g. "9" = FIX 5.0 SP2). */
+  defaultApplVerId?: string;
+  /** Reset both sequence numbers on every Logon. */
+  resetOnLogon: boolean;
+  /** SendingTime accuracy, default 120 000 ms. */
+  sendingTimeToleranceMs?: number;
+  /** How long a connection may stay without a Logon, default 10 000 ms. */
+  logonTimeoutMs?: number;
+  /** How long to wait for the Logout answer, default 2 000 ms. */
+  logoutTimeoutMs?: number;
+  /**
+   * Send NextExpectedMsgSeqNum (789) on the Logon response and honour the counterparty's: messages it
+   * has not received are resent right after the Logon. Off in the acceptance suite (QuickFIX default).
+   */
+  nextExpectedMsgSeqNum?: boolean;
+}
+
+/** What an application sees of an inbound application message. */
+export interface InboundApp {
+  session: Session;
+  message: FixMessage;
+  msgType: string;
+}
+
+export interface SessionApplication {
+  /** Returns false when the message type is not supported (a BusinessMessageReject follows). */
+  onAppMessage(app: InboundApp): boolean;
+}
+
+/** A field list for outbound messages built by applications (header fields are added by the session). */
+export type OutField = readonly [tagText: string, value: string];
+
+const HEADER_SESSION_TAGS = new Set([8, 9, 35, 34, 49, 52, 56, 43, 122, 10]);
+
+let dicts: { fix44: FixDictionary; fix50: FixDictionary } | undefined;
+function dictionaryFor(beginString: string): FixDictionary | undefined {
+  dicts ??= { fix44: loadFixDictionary(FIX44), fix50: loadFixDictionary(FIX50SP2) };
+  if (beginString === 'FIX.4.4') return dicts.fix44;
+  if (beginString === 'FIXT.1.1') return dicts.fix50;
+  return undefined;
+}
+
+/**
+ * Whether a tag belongs in the standard header (emitted after 8, 9, 35 in ascending tag order, as
+ * QuickFIX does). Without a dictionary (application-built fields) the session-managed header tags and
+ * PossResend count as header.
+ */
+function isHeader(dict: FixDictionary | undefined, tag: number): boolean {
+  if (tag === 34 || tag === 49 || tag === 52 || tag === 56 || tag === 43 || tag === 122 || tag === 97) return true;
+  return dict !== undefined && isHeaderTag(dict, tag);
+}
+
+const ENC = new TextEncoder();
+
+interface Queued {
+  seq: number;
+  bytes: Uint8Array;
+  /** A ResendRequest already answered on arrival: consumed without answering again. */
+  answered: boolean;
+}
+
+/** One FIX session (both sequence numbers, timers and the connection bound to it). Acceptor's thread. */
+export class Session {
+  connectionId = -1;
+  loggedOn = false;
+  nextSenderSeq = 1;
+  nextTargetSeq = 1;
+  heartbeatMs = 30_000;
+  lastSentMs = 0;
+  lastReceivedMs = 0;
+  testRequestsSent = 0;
+  logoutSentAt = -1;
+  /** Inbound messages with a sequence number above the expected one, waiting for the gap to fill. */
+  readonly queue = new Map<number, Queued>();
+  /** End of the range asked for by our ResendRequest (0 = none pending). */
+  resendUntil = 0;
+  /**
+   * Outbound bytes held until their store record is durable (journal position `pos`; -1 = not stored,
+   * e.g. a resend, which waits only for what is queued before it). Sent strictly in order.
+   */
+  readonly pending: { bytes: Uint8Array; pos: number }[] = [];
+  /** Close the connection once `pending` is sent. */
+  closeAfterFlush = false;
+
+  /** CompIDs as ASCII bytes, for allocation-free comparisons with inbound 49/56. */
+  readonly senderBytes: Uint8Array;
+  readonly targetBytes: Uint8Array;
+
+  constructor(
+    readonly key: string,
+    readonly beginString: string,
+    readonly senderCompId: string,
+    readonly targetCompId: string,
+  ) {
+    this.senderBytes = ENC.encode(senderCompId);
+    this.targetBytes = ENC.encode(targetCompId);
+  }
+}
+
+/** Connection state before and after logon. */
+interface Conn {
+  id: number;
+  session: Session | undefined;
+  connectedAt: number;
+  closing: boolean;
+}
+
+export class SessionAcceptor implements TransportHandler {
+  transport: Transport | undefined;
+  private readonly conns = new Map<number, Conn>();
+  private readonly sessions = new Map<string, Session>();
+  private readonly builder = new FixBuilder();
+  private readonly dict: FixDictionary | undefined;
+  private readonly tolerance: number;
+  /** Re-entrancy guard of drainQueue. */
+  private processingQueued = false;
+  /** SendingTime text of `stampMs` (messages sent within one millisecond share it). */
+  private stampMs = -1;
+  private stamp = '';
+
+  constructor(
+    private readonly config: AcceptorConfig,
+    private readonly store: SessionStore,
+    private readonly clock: SessionClock,
+    private readonly app: SessionApplication,
+    private readonly reparse: (bytes: Uint8Array, visit: (m: FixMessage) => void) => void,
+  ) {
+    this.dict = dictionaryFor(config.beginString);
+    this.tolerance = config.sendingTimeToleranceMs ?? 120_000;
+  }
+
+  /** Sessions that exist (for tests and operators). */
+  session(targetCompId: string): Session | undefined {
+    return this.sessions.get(this.keyOf(targetCompId));
+  }
+
+  private keyOf(target: string): string {
+    return `${this.config.beginString}:${this.config.senderCompId}->${target}`;
+  }
+
+  // ------------------------------------------------------------------ transport events
+
+  onConnected(connectionId: number, _info: ConnectionInfo): void {
+    this.conns.set(connectionId, { id: connectionId, session: undefined, connectedAt: this.clock.now(), closing: false });
+  }
+
+  onGarbled(): void {
+    // Garbled input is ignored (no Reject, no sequence number consumed), per the session protocol.
+  }
+
+  onDisconnected(connectionId: number): void {
+    this.dropConnection(connectionId);
+  }
+
+  onError(connectionId: number): void {
+    this.dropConnection(connectionId);
+  }
+
+  private dropConnection(connectionId: number): void {
+    const c = this.conns.get(connectionId);
+    if (!c) return;
+    this.conns.delete(connectionId);
+    const s = c.session;
+    if (s && s.connectionId === connectionId) {
+      s.connectionId = -1;
+      s.loggedOn = false;
+      s.queue.clear();
+      s.resendUntil = 0;
+      s.logoutSentAt = -1;
+      s.pending.length = 0;
+      s.closeAfterFlush = false;
+    }
+  }
+
+  private disconnect(c: Conn): void {
+    if (c.closing) return;
+    c.closing = true;
+    const s = c.session;
+    if (s && s.connectionId === c.id) {
+      s.loggedOn = false;
+      if (s.pending.length > 0) {
+        // Held messages (e.g. the Logout) go first; flush() closes once they are out.
+        s.closeAfterFlush = true;
+        return;
+      }
+    }
+    this.transport?.disconnect(c.id);
+  }
+
+  onMessage(connectionId: number, m: FixMessage): void {
+    const c = this.conns.get(connectionId);
+    if (!c || c.closing) return;
+    if (c.session === undefined) {
+      this.onFirstMessage(c, m);
+      return;
+    }
+    this.process(c, c.session, m);
+  }
+
+  // ------------------------------------------------------------------ logon
+
+  private onFirstMessage(c: Conn, m: FixMessage): void {
+    const now = this.clock.now();
+    const msgType = m.msgType;
+    const begin = m.getString(8);
+    const target = m.getString(49) ?? '';
+    const sender = m.getString(56) ?? '';
+    if (msgType !== 'A' || begin !== this.config.beginString || sender !== this.config.senderCompId || !this.config.acceptTarget(target)) {
+      this.disconnect(c);
+      return;
+    }
+    const key = this.keyOf(target);
+    let s = this.sessions.get(key);
+    if (s && s.connectionId !== -1) {
+      // A second logon for a live session is refused without touching the live one.
+      this.disconnect(c);
+      return;
+    }
+    if (!s) {
+      s = new Session(key, this.config.beginString, this.config.senderCompId, target);
+      this.sessions.set(key, s);
+    }
+    const hb = m.getInt(108);
+    if (!Number.isSafeInteger(hb) || hb < 0) {
+      this.disconnect(c);
+      return;
+    }
+    const sendingTime = parseUtcTimestamp(m.getString(52) ?? '');
+    if (Number.isNaN(sendingTime) || Math.abs(now - sendingTime) > this.tolerance) {
+      // A Logon with a bad SendingTime is not answered: disconnect (QuickFIX, script 1d).
+      this.disconnect(c);
+      return;
+    }
+    const dict = this.dict;
+    if (dict) {
+      const r = validateMessage(dict, m, 'A');
+      if (r) {
+        this.disconnect(c);
+        return;
+      }
+    }
+    c.session = s;
+    s.connectionId = c.id;
+    this.loadSequences(s, m);
+    const seq = m.getInt(34);
+    s.heartbeatMs = hb * 1000;
+    s.loggedOn = true;
+    s.testRequestsSent = 0;
+    s.logoutSentAt = -1;
+    s.lastReceivedMs = now;
+    const reset = m.valueEquals(141, Y);
+    const fields: OutField[] = [
+      ['98', '0'],
+      ['108', String(hb)],
+    ];
+    if (reset) fields.push(['141', 'Y']);
+    // NextExpectedMsgSeqNum (FIX 4.4+): the MsgSeqNum we expect after this Logon.
+    if (this.config.nextExpectedMsgSeqNum) fields.push(['789', String(seq === s.nextTargetSeq ? seq + 1 : s.nextTargetSeq)]);
+    if (this.config.beginString === 'FIXT.1.1' && this.config.defaultApplVerId) fields.push(['1137', this.config.defaultApplVerId]);
+    this.sendApp(s, 'A', fields, -1);
+    const theirNext = m.getInt(789);
+    if (this.config.nextExpectedMsgSeqNum && Number.isSafeInteger(theirNext) && theirNext > 0 && theirNext < s.nextSenderSeq - 1) {
+      // They missed our messages theirNext..(our Logon - 1): resend them (GapFill for admin) at once.
+      this.resendRange(s, theirNext, s.nextSenderSeq - 2);
+    }
+    if (seq > s.nextTargetSeq) {
+      this.store.appendInbound(s.key, 0, 'A', m.buffer, m.rawOffset, m.rawLength);
+      this.requestResend(s, s.nextTargetSeq, seq);
+      return;
+    }
+    if (seq < s.nextTargetSeq) {
+      this.sendLogout(s, `MsgSeqNum too low, expecting ${s.nextTargetSeq} but received ${seq}`);
+      this.disconnect(c);
+      return;
+    }
+    this.store.appendInbound(s.key, seq, 'A', m.buffer, m.rawOffset, m.rawLength);
+    s.nextTargetSeq = seq + 1;
+  }
+
+  private loadSequences(s: Session, m: FixMessage): void {
+    if (this.config.resetOnLogon || m.valueEquals(141, Y)) {
+      this.store.reset(s.key, 1, 1);
+      s.nextSenderSeq = 1;
+      s.nextTargetSeq = 1;
+    } else {
+      const st = this.store.recover(s.key);
+      s.nextSenderSeq = st.nextSenderSeq;
+      s.nextTargetSeq = st.nextTargetSeq;
+    }
+  }
+
+  // ------------------------------------------------------------------ logged-on processing
+
+  private process(c: Conn, s: Session, m: FixMessage): void {
+    const now = this.clock.now();
+    s.lastReceivedMs = now;
+    s.testRequestsSent = 0;
+    const msgType = m.msgType;
+    if (m.getString(8) !== s.beginString) {
+      this.sendLogout(s, 'Incorrect BeginString');
+      this.disconnect(c);
+      return;
+    }
+    const seq = m.getInt(34);
+    const dict = this.dict;
+    if (dict) {
+      const r = validateMessage(dict, m, msgType);
+      if (r) {
+        // Validation comes first (QuickFIX): the Reject consumes the sequence number when it is the expected one.
+        if (!Number.isSafeInteger(seq) && (r.refTag === '34' || r.reason !== RejectReason.RequiredTagMissing)) {
+          this.disconnect(c);
+          return;
+        }
+        this.sendReject(s, m, r.reason, r.refTag);
+        if (seq === s.nextTargetSeq) this.consume(s, seq, msgType, m);
+        this.drainQueue(c, s);
+        return;
+      }
+    }
+    if (!Number.isSafeInteger(seq)) {
+      this.disconnect(c);
+      return;
+    }
+    if (msgType === '4' && !m.valueEquals(123, Y)) {
+      // SequenceReset-Reset: sequence number checks do not apply.
+      this.onSequenceReset(s, m, false, seq);
+      this.drainQueue(c, s);
+      return;
+    }
+    if (!this.checkCompIds(c, s, m, msgType)) return;
+    if (!this.checkSendingTime(c, s, m, msgType, now)) return;
+    if (msgType === 'A' && m.valueEquals(141, Y)) {
+      // Logon with ResetSeqNumFlag on a live session: both sides restart at 1.
+      this.store.reset(s.key, 1, 1);
+      s.nextSenderSeq = 1;
+      s.nextTargetSeq = 1;
+      s.queue.clear();
+      s.resendUntil = 0;
+      const hb = m.getInt(108);
+      if (Number.isSafeInteger(hb) && hb >= 0) s.heartbeatMs = hb * 1000;
+      const f: OutField[] = [
+        ['98', '0'],
+        ['108', String(Number.isSafeInteger(hb) ? hb : s.heartbeatMs / 1000)],
+        ['141', 'Y'],
+      ];
+      if (this.config.beginString === 'FIXT.1.1' && this.config.defaultApplVerId) f.push(['1137', this.config.defaultApplVerId]);
+      this.sendApp(s, 'A', f, -1);
+      this.consume(s, seq, msgType, m);
+      return;
+    }
+    if (msgType === '2') {
+      // ResendRequest is answered whatever its sequence number (QuickFIX verifies it without the
+      // too-high/too-low checks); a too-high one is queued as already answered.
+      this.onResendRequest(s, m);
+      if (seq === s.nextTargetSeq) {
+        this.consume(s, seq, msgType, m);
+        this.drainQueue(c, s);
+      } else if (seq > s.nextTargetSeq) {
+        this.enqueue(s, seq, m, true);
+      }
+      return;
+    }
+    if (msgType === '5') {
+      // Logout is honoured even with a sequence gap.
+      if (seq >= s.nextTargetSeq) this.consume(s, seq, msgType, m);
+      if (s.logoutSentAt < 0) this.sendLogout(s, '');
+      this.disconnect(c);
+      return;
+    }
+    if (seq > s.nextTargetSeq) {
+      this.enqueue(s, seq, m, false);
+      return;
+    }
+    if (seq < s.nextTargetSeq) {
+      if (m.valueEquals(43, Y)) {
+        this.checkPossDup(c, s, m, msgType);
+        return;
+      }
+      this.sendLogout(s, `MsgSeqNum too low, expecting ${s.nextTargetSeq} but received ${seq}`);
+      this.disconnect(c);
+      return;
+    }
+    if (m.valueEquals(43, Y) && !this.checkOrigSendingTime(c, s, m, msgType)) return;
+    this.dispatch(c, s, m, msgType, seq);
+    this.drainQueue(c, s);
+  }
+
+  private checkCompIds(c: Conn, s: Session, m: FixMessage, msgType: string): boolean {
+    if (m.valueEquals(49, s.targetBytes) && m.valueEquals(56, s.senderBytes)) return true;
+    this.sendReject(s, m, RejectReason.CompIdProblem, '', msgType);
+    this.sendLogout(s, '');
+    this.disconnect(c);
+    return false;
+  }
+
+  private checkSendingTime(c: Conn, s: Session, m: FixMessage, msgType: string, now: number): boolean {
+    const t = parseUtcTimestamp(m.getString(52) ?? '');
+    if (!Number.isNaN(t) && Math.abs(now - t) <= this.tolerance) return true;
+    this.sendReject(s, m, RejectReason.SendingTimeAccuracy, '', msgType);
+    this.sendLogout(s, '');
+    this.disconnect(c);
+    return false;
+  }
+
+  /** PossDup with an old sequence number: OrigSendingTime must be present and not after SendingTime. */
+  private checkPossDup(c: Conn, s: Session, m: FixMessage, msgType: string): void {
+    if (msgType === '4') return;
+    this.checkOrigSendingTime(c, s, m, msgType);
+  }
+
+  private checkOrigSendingTime(c: Conn, s: Session, m: FixMessage, msgType: string): boolean {
+    if (msgType === '4') return true;
+    const orig = m.getString(122);
+    if (orig === undefined) {
+      this.sendReject(s, m, RejectReason.RequiredTagMissing, '122', msgType);
+      if (m.getInt(34) === s.nextTargetSeq) this.consume(s, s.nextTargetSeq, msgType, m);
+      return false;
+    }
+    const o = parseUtcTimestamp(orig);
+    const t = parseUtcTimestamp(m.getString(52) ?? '');
+    if (o > t) {
+      this.sendReject(s, m, RejectReason.SendingTimeAccuracy, '', msgType);
+      this.sendLogout(s, '');
+      this.disconnect(c);
+      return false;
+    }
+    return true;
+  }
+
+  private enqueue(s: Session, seq: number, m: FixMessage, answered: boolean): void {
+    if (!s.queue.has(seq)) s.queue.set(seq, { seq, bytes: m.buffer.slice(m.rawOffset, m.rawOffset + m.rawLength), answered });
+    if (s.resendUntil === 0 || seq > s.resendUntil) {
+      if (s.resendUntil === 0) this.requestResend(s, s.nextTargetSeq, seq);
+    }
+  }
+
+  private requestResend(s: Session, from: number, to: number): void {
+    s.resendUntil = to;
+    this.sendApp(s, '2', [
+      ['7', String(from)],
+      ['16', '0'],
+    ], -1);
+  }
+
+  private drainQueue(c: Conn, s: Session): void {
+    if (this.processingQueued) return;
+    this.processingQueued = true;
+    try {
+      for (;;) {
+        if (c.closing || c.session !== s) return;
+        for (const k of s.queue.keys()) if (k < s.nextTargetSeq) s.queue.delete(k);
+        const q = s.queue.get(s.nextTargetSeq);
+        if (!q) break;
+        s.queue.delete(q.seq);
+        if (q.answered) {
+          this.reparse(q.bytes, (m) => this.consume(s, q.seq, '2', m));
+          continue;
+        }
+        this.reparse(q.bytes, (m) => this.process(c, s, m));
+      }
+      if (s.resendUntil !== 0 && s.nextTargetSeq > s.resendUntil) s.resendUntil = 0;
+    } finally {
+      this.processingQueued = false;
+    }
+  }
+
+  private consume(s: Session, seq: number, msgType: string, m: FixMessage): void {
+    this.store.appendInbound(s.key, seq, msgType, m.buffer, m.rawOffset, m.rawLength);
+    s.nextTargetSeq = seq + 1;
+  }
+
+  private dispatch(c: Conn, s: Session, m: FixMessage, msgType: string, seq: number): void {
+    switch (msgType) {
+      case '0':
+        this.consume(s, seq, msgType, m);
+        return;
+      case '1': {
+        this.consume(s, seq, msgType, m);
+        this.sendApp(s, '0', [['112', m.getString(112) ?? '']], -1);
+        return;
+      }
+      case '3':
+        this.consume(s, seq, msgType, m);
+        return;
+      case '4':
+        this.onSequenceReset(s, m, true, seq);
+        return;
+      case 'A':
+        // A Logon on a logged-on session: QuickFIX logs out.
+        this.consume(s, seq, msgType, m);
+        this.sendLogout(s, '');
+        this.disconnect(c);
+        return;
+      default: {
+        this.consume(s, seq, msgType, m);
+        const ok = this.app.onAppMessage({ session: s, message: m, msgType });
+        if (!ok) {
+          const f: OutField[] = [
+            ['45', String(seq)],
+            ['58', 'Unsupported Message Type'],
+            ['372', msgType],
+            ['380', '3'],
+          ];
+          if (this.config.beginString === 'FIXT.1.1' && this.config.defaultApplVerId) f.push(['1137', this.config.defaultApplVerId]);
+          this.sendApp(s, 'j', f, -1);
+        }
+      }
+    }
+  }
+
+  private onSequenceReset(s: Session, m: FixMessage, gapFill: boolean, seq: number): void {
+    const newSeq = m.getInt(36);
+    if (gapFill && seq > s.nextTargetSeq) return;
+    if (!Number.isSafeInteger(newSeq)) return;
+    if (newSeq < s.nextTargetSeq) {
+      this.sendReject(s, m, RejectReason.ValueIncorrect, '36');
+      if (gapFill && seq === s.nextTargetSeq) s.nextTargetSeq++;
+      return;
+    }
+    this.store.appendInbound(s.key, seq, '4', m.buffer, m.rawOffset, m.rawLength);
+    s.nextTargetSeq = newSeq;
+  }
+
+  /** Answers a ResendRequest from the store: app messages resent with PossDup, admin runs gap-filled. */
+  private onResendRequest(s: Session, m: FixMessage): void {
+    const begin = m.getInt(7);
+    const end = m.getInt(16);
+    if (!Number.isSafeInteger(begin) || !Number.isSafeInteger(end)) return;
+    this.resendRange(s, begin, end);
+  }
+
+  /** Resends [begin, end] (end 0 or 999999: up to the last sent) from the store. */
+  private resendRange(s: Session, begin: number, end: number): void {
+    const last = s.nextSenderSeq - 1;
+    if (end === 0 || end === 999999 || end > last) end = last;
+    let gapStart = -1;
+    const now = formatUtcTimestamp(this.clock.now());
+    const resent: { seq: number; bytes: Uint8Array }[] = [];
+    this.store.forEachOutbound(s.key, begin, end, (seq, raw, off, len) => {
+      resent.push({ seq, bytes: raw.slice(off, off + len) });
+    });
+    let expect = begin;
+    const flushGap = (upTo: number): void => {
+      if (gapStart < 0) return;
+      this.sendGapFill(s, gapStart, upTo, now);
+      gapStart = -1;
+    };
+    for (const r of resent) {
+      if (r.seq !== expect && gapStart < 0) gapStart = expect;
+      this.reparse(r.bytes, (om) => {
+        const t = om.msgType;
+        const dict = this.dict;
+        const c = dict ? messageDef(dict, t) : NOT_FOUND;
+        const admin = dict && c !== NOT_FOUND ? isAdminMessage(dict, c) : t.length === 1 && '0123456A5'.includes(t);
+        if (admin) {
+          if (gapStart < 0) gapStart = r.seq;
+          return;
+        }
+        flushGap(r.seq);
+        this.resendApp(s, om, now);
+      });
+      expect = r.seq + 1;
+    }
+    if (gapStart < 0 && expect <= end) gapStart = expect;
+    flushGap(end + 1);
+  }
+
+  private sendGapFill(s: Session, seq: number, newSeq: number, now: string): void {
+    const b = this.builder.begin(s.beginString, '4');
+    b.intField(34, seq).field(43, 'Y').field(49, s.senderCompId).field(52, now).field(56, s.targetCompId).field(122, now);
+    b.intField(36, newSeq).field(123, 'Y');
+    const bytes = b.finish();
+    this.write(s, bytes);
+  }
+
+  private resendApp(s: Session, om: FixMessage, now: string): void {
+    const orig = om.getString(52) ?? now;
+    const b = this.builder.begin(s.beginString, om.msgType);
+    const header: [number, string][] = [
+      [34, String(om.getInt(34))],
+      [43, 'Y'],
+      [49, s.senderCompId],
+      [52, now],
+      [56, s.targetCompId],
+      [122, orig],
+    ];
+    const others = collectFields(om, this.dict, true);
+    for (const f of others.header) header.push([Number(f[0]), f[1]]);
+    header.sort((a, z) => a[0] - z[0]);
+    for (const [t, v] of header) b.field(t, v);
+    for (const f of others.body) b.rawField(f[0], f[1]);
+    this.write(s, b.finish());
+  }
+
+  // ------------------------------------------------------------------ sending
+
+  /** Sends a message with the standard header and `fields` (sorted header fields first, then body as given). */
+  sendApp(s: Session, msgType: string, fields: readonly OutField[], cause: number): void {
+    const seq = s.nextSenderSeq++;
+    const now = this.timestamp();
+    const header: [number, string][] = [
+      [34, String(seq)],
+      [49, s.senderCompId],
+      [52, now],
+      [56, s.targetCompId],
+    ];
+    const body: OutField[] = [];
+    for (const f of fields) {
+      const t = Number(f[0]);
+      if (Number.isSafeInteger(t) && isHeader(this.dict, t)) header.push([t, f[1]]);
+      else body.push(f);
+    }
+    header.sort((a, z) => a[0] - z[0]);
+    const b = this.builder.begin(s.beginString, msgType);
+    for (const [t, v] of header) b.field(t, v);
+    for (const f of body) b.rawField(f[0], f[1]);
+    const bytes = b.finish();
+    const pos = this.store.appendOutbound(s.key, seq, msgType, bytes, 0, bytes.length, cause);
+    this.write(s, bytes, pos);
+  }
+
+  /**
+   * Releases bytes to the wire once the store says record `pos` is durable (a reply leaves only after
+   * the records behind it: the outbound record is appended after the inbound one it answers, so its
+   * durability implies the cause's). Order is kept: nothing overtakes a held message.
+   */
+  private timestamp(): string {
+    const t = this.clock.now();
+    if (t !== this.stampMs) {
+      this.stampMs = t;
+      this.stamp = formatUtcTimestamp(t);
+    }
+    return this.stamp;
+  }
+
+  private write(s: Session, bytes: Uint8Array, pos = -1): void {
+    s.lastSentMs = this.clock.now();
+    if (s.pending.length === 0 && (pos < 0 || this.store.durablePosition() >= pos)) {
+      if (s.connectionId >= 0) this.transport?.send(s.connectionId, bytes, 0, bytes.length);
+      return;
+    }
+    s.pending.push({ bytes: bytes.slice(), pos });
+    if (pos >= 0) this.store.onDurable(pos, () => this.flush(s));
+  }
+
+  private flush(s: Session): void {
+    const durable = this.store.durablePosition();
+    let n = 0;
+    while (n < s.pending.length && (s.pending[n].pos < 0 || s.pending[n].pos <= durable)) {
+      const p = s.pending[n++];
+      if (s.connectionId >= 0) this.transport?.send(s.connectionId, p.bytes, 0, p.bytes.length);
+    }
+    if (n > 0) s.pending.splice(0, n);
+    if (s.pending.length === 0 && s.closeAfterFlush && s.connectionId >= 0) {
+      s.closeAfterFlush = false;
+      this.transport?.disconnect(s.connectionId);
+    }
+  }
+
+  private sendLogout(s: Session, text: string): void {
+    s.logoutSentAt = this.clock.now();
+    this.sendApp(s, '5', text ? [['58', text]] : [], -1);
+  }
+
+  private sendReject(s: Session, m: FixMessage, reason: number, refTag: string, msgType = m.msgType): void {
+    const seq = m.getInt(34);
+    const f: OutField[] = [];
+    // Reverse route (QuickFIX): OnBehalfOf* of the rejected message become DeliverTo* and vice versa.
+    const route: [number, number][] = [
+      [115, 128],
+      [116, 129],
+      [144, 145],
+      [128, 115],
+      [129, 116],
+      [145, 144],
+    ];
+    for (const [from, to] of route) {
+      const v = m.getString(from);
+      if (v !== undefined && v !== '') f.push([String(to), v]);
+    }
+    if (Number.isSafeInteger(seq)) f.push(['45', String(seq)]);
+    f.push(['58', REJECT_TEXT[reason] ?? 'Other']);
+    if (refTag !== '') f.push(['371', refTag]);
+    if (msgType !== '') f.push(['372', msgType]);
+    f.push(['373', String(reason)]);
+    this.sendApp(s, '3', f, -1);
+  }
+
+  // ------------------------------------------------------------------ timers
+
+  /** Drives heartbeats, test requests and timeouts; call periodically. */
+  tick(): void {
+    const now = this.clock.now();
+    for (const c of this.conns.values()) {
+      if (c.closing) continue;
+      const s = c.session;
+      if (!s) {
+        if (now - c.connectedAt >= (this.config.logonTimeoutMs ?? 10_000)) this.disconnect(c);
+        continue;
+      }
+      if (s.connectionId !== c.id || !s.loggedOn) continue;
+      if (s.logoutSentAt >= 0 && now - s.logoutSentAt >= (this.config.logoutTimeoutMs ?? 2_000)) {
+        this.disconnect(c);
+        continue;
+      }
+      const hb = s.heartbeatMs;
+      if (hb <= 0) continue;
+      const idleIn = now - s.lastReceivedMs;
+      if (idleIn >= hb * 2.4) {
+        this.disconnect(c);
+        continue;
+      }
+      if (idleIn >= hb * 1.2 * (s.testRequestsSent + 1)) {
+        s.testRequestsSent++;
+        this.sendApp(s, '1', [['112', 'TEST']], -1);
+        continue;
+      }
+      if (now - s.lastSentMs >= hb) this.sendApp(s, '0', [], -1);
+    }
+  }
+}
+
+const Y = ENC.encode('Y');
+
+/**
+ * Top-level fields of a message other than the session-managed header fields, split into header and
+ * body, the body sorted by tag with each repeating group kept behind its count field (QuickFIX order).
+ */
+export function collectFields(m: FixMessage, dict: FixDictionary | undefined, includeNonSessionHeader: boolean): { header: OutField[]; body: OutField[] } {
+  const header: OutField[] = [];
+  const units: { tag: number; fields: OutField[] }[] = [];
+  for (let i = 0; i < m.fieldCount; ) {
+    const next = m.nextAt(i) > i ? m.nextAt(i) : i + 1;
+    const tag = m.tagAt(i);
+    if (HEADER_SESSION_TAGS.has(tag)) {
+      i = next;
+      continue;
+    }
+    if (tag !== 0 && isHeader(dict, tag)) {
+      if (includeNonSessionHeader) header.push([String(tag), m.stringAt(i)]);
+      i = next;
+      continue;
+    }
+    const fields: OutField[] = [];
+    for (let k = i; k < next; k++) fields.push([tagText(m, k), m.stringAt(k)]);
+    units.push({ tag: tag === 0 ? Number.MAX_SAFE_INTEGER : tag, fields });
+    i = next;
+  }
+  units.sort((a, z) => a.tag - z.tag);
+  const body: OutField[] = [];
+  for (const u of units) for (const f of u.fields) body.push(f);
+  return { header, body };
+}

@@ -1,0 +1,64 @@
+/**
+ * QuickFIX acceptance suite against the in-process acceptance server (src/gateway/acceptance.ts): every
+ * script of fix44 and fix50sp2 is its own test, run serially against a fresh server on an ephemeral
+ * port. test/conformance/known-failures.txt lists scripts (suite/name.def) expected to fail, each with
+ * a reason; a listed script that passes fails the test, so the list can only shrink.
+ */
+import test from 'ava';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { startAcceptanceServer } from '../../src/gateway/acceptance.js';
+import { refdata, PROJECT_ROOT } from '../helpers/refdata.js';
+import { loadFieldFormats, parseDef, runScript } from './def.js';
+
+const suites: { dir: string; beginString: string }[] = [
+  { dir: 'fix44', beginString: 'FIX.4.4' },
+  { dir: 'fix50sp2', beginString: 'FIXT.1.1' },
+];
+
+function loadKnownFailures(): Map<string, string> {
+  const file = path.join(PROJECT_ROOT, 'test', 'conformance', 'known-failures.txt');
+  const map = new Map<string, string>();
+  if (!fs.existsSync(file)) return map;
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    const t = line.trim();
+    if (t === '' || t.startsWith('#')) continue;
+    const m = /^(\S+)\s+(.+)$/.exec(t);
+    if (!m) throw new Error(`known-failures.txt: "${t}" has no reason`);
+    map.set(m[1], m[2]);
+  }
+  return map;
+}
+
+const known = loadKnownFailures();
+const formats = loadFieldFormats(refdata('fix', 'quickfix-at', 'fields.fmt'));
+
+for (const suite of suites) {
+  const dir = refdata('fix', 'quickfix-at', suite.dir);
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.def')).sort() : [];
+  for (const f of files) {
+    const id = `${suite.dir}/${f}`;
+    test.serial(id, async (t) => {
+      t.timeout(90_000);
+      const steps = parseDef(fs.readFileSync(path.join(dir, f), 'latin1'));
+      const server = await startAcceptanceServer({ port: 0, beginString: suite.beginString });
+      let failure: string | undefined;
+      try {
+        failure = await runScript(steps, { port: server.port, formats });
+      } finally {
+        await server.close();
+      }
+      const reason = known.get(id);
+      if (reason !== undefined) {
+        t.not(failure, undefined, `${id} is listed in known-failures.txt (${reason}) but passes: remove it from the list`);
+        if (failure !== undefined) t.log(`known failure (${reason}): ${failure}`);
+      } else {
+        t.is(failure, undefined, failure);
+      }
+    });
+  }
+}
+
+test('both suites are present', (t) => {
+  for (const s of suites) t.true(fs.readdirSync(refdata('fix', 'quickfix-at', s.dir)).some((f) => f.endsWith('.def')), s.dir);
+});
