@@ -1,0 +1,344 @@
+/**
+ * SessionStore (src/session/store.ts) over the journal: InboundMessage / OutboundMessage records per
+ * message, two SequenceReset records (outbound, then inbound) per reset(). Indexes (session + direction
+ * + seq -> position, next sequence numbers) live in memory and are rebuilt from the journal on open.
+ *
+ * sessionKey -> RecordHeader.sessionId. The schema makes sessionId "gateway-assigned, stable across
+ * restarts (from configuration)", and no journal record carries a free-form key, so:
+ * - `sessionIds` (from gateway.config.json) maps keys to ids explicitly: the production setting.
+ * - A key not in the map gets a stable hash: CRC-32C of its UTF-8 bytes, mapped into 1..2^32-2. A hash
+ *   that collides with an id already bound to another key in this process, or with a configured id,
+ *   throws JOURNAL_CONFIG. Collisions with keys seen only in earlier runs cannot be detected, because
+ *   the key text is not journaled (see the report: a SessionBinding record would close this).
+ *
+ * Durability: appends are buffered by the Journal; durablePosition()/onDurable() follow its group
+ * commit. Resends (forEachOutbound) read unflushed records from memory and the rest from the segment
+ * files, verifying each record's CRC.
+ *
+ * Thread: owned by the JS thread that runs the session layer (as the Journal it wraps).
+ */
+import { GatewayError } from '../codec/errors.js';
+import { MessageHeaderEncoder } from '../generated/gateway-internal/MessageHeader.js';
+import { InboundMessageDecoder, InboundMessageEncoder } from '../generated/gateway-internal/InboundMessage.js';
+import { OutboundMessageDecoder, OutboundMessageEncoder } from '../generated/gateway-internal/OutboundMessage.js';
+import { SequenceResetDecoder, SequenceResetEncoder } from '../generated/gateway-internal/SequenceReset.js';
+import { MessageEncoding } from '../generated/gateway-internal/MessageEncoding.js';
+import { SeqDirection } from '../generated/gateway-internal/SeqDirection.js';
+import { BooleanType } from '../generated/gateway-internal/BooleanType.js';
+import type { SessionSequenceState, SessionStore } from '../session/store.js';
+import { crc32cUpdate } from './crc32c.js';
+import { Journal, JournalErrorCode, writeU64, type JournalOptions, RECORD_HEADER_LENGTH, RT_INBOUND, RT_OUTBOUND, RT_SESSION } from './journal.js';
+
+const MH = 8; // SBE message header length
+const SEQ_RESET_TEMPLATE = SequenceResetDecoder.TEMPLATE_ID;
+const IN_TEMPLATE = InboundMessageDecoder.TEMPLATE_ID;
+const OUT_TEMPLATE = OutboundMessageDecoder.TEMPLATE_ID;
+const DIR_OUT: number = SeqDirection.Outbound;
+
+/** Largest forward jump of sequence numbers the dense index bridges; beyond it the index restarts. */
+const MAX_SEQ_GAP = 1 << 22;
+
+/**
+ * seq -> journal position for one direction of one session, since its last reset: a dense array from
+ * the first seq (8 bytes per seq), -1 for seqs never stored. A jump of more than MAX_SEQ_GAP (only
+ * possible without a reset record) restarts the index at the new seq: messages before the jump are no
+ * longer resendable (they would be gap-filled). Thread: the store's.
+ */
+class SeqIndex {
+  /** Seq of positions[0]; 0 when empty. */
+  base = 0;
+  count = 0;
+  positions = new Float64Array(1024);
+
+  clear(): void {
+    this.base = 0;
+    this.count = 0;
+  }
+
+  set(seq: number, position: number): void {
+    if (this.count === 0) {
+      this.base = seq;
+      this.count = 1;
+      this.positions[0] = position;
+      return;
+    }
+    if (seq < this.base) {
+      // Rare (a lower seq without a reset): shift right, or restart when the jump is too large.
+      const shift = this.base - seq;
+      if (shift > MAX_SEQ_GAP) {
+        this.base = seq;
+        this.count = 1;
+        this.positions[0] = position;
+        return;
+      }
+      this.#ensure(this.count + shift);
+      this.positions.copyWithin(shift, 0, this.count);
+      this.positions.fill(-1, 1, shift);
+      this.positions[0] = position;
+      this.base = seq;
+      this.count += shift;
+      return;
+    }
+    const i = seq - this.base;
+    if (i - this.count > MAX_SEQ_GAP) {
+      this.base = seq;
+      this.count = 1;
+      this.positions[0] = position;
+      return;
+    }
+    if (i >= this.count) {
+      this.#ensure(i + 1);
+      this.positions.fill(-1, this.count, i);
+      this.count = i + 1;
+    }
+    this.positions[i] = position;
+  }
+
+  get(seq: number): number {
+    const i = seq - this.base;
+    return this.count > 0 && i >= 0 && i < this.count ? this.positions[i]! : -1;
+  }
+
+  #ensure(n: number): void {
+    if (n <= this.positions.length) return;
+    let cap = this.positions.length;
+    while (cap < n) cap *= 2;
+    const p = new Float64Array(cap);
+    p.set(this.positions.subarray(0, this.count));
+    this.positions = p;
+  }
+}
+
+/** Recovered and live state of one session (both directions). Thread: the store's. */
+class SessionIndex {
+  /** RecordHeader.sessionId. */
+  id = 0;
+  nextSenderSeq = 1;
+  nextTargetSeq = 1;
+  readonly outbound = new SeqIndex();
+  readonly inbound = new SeqIndex();
+  /** Position of the last reset record, -1 when none. */
+  lastReset = -1;
+}
+
+export interface JournalSessionStoreOptions extends JournalOptions {
+  /** sessionKey -> sessionId (1..2^32-2), normally from configuration. */
+  sessionIds?: Record<string, number>;
+}
+
+export class JournalSessionStore implements SessionStore {
+  readonly journal: Journal;
+  readonly #sessions = new Map<number, SessionIndex>();
+  readonly #ids = new Map<string, number>();
+  readonly #keysById = new Map<number, string>();
+  /** Per-key cache of the session's index (one map lookup per append). */
+  readonly #byKey = new Map<string, SessionIndex>();
+  readonly #header = new MessageHeaderEncoder();
+  readonly #inEnc = new InboundMessageEncoder();
+  readonly #outEnc = new OutboundMessageEncoder();
+  readonly #resetEnc = new SequenceResetEncoder();
+  readonly #outDec = new OutboundMessageDecoder();
+
+  private constructor(journal: Journal, sessions: Map<number, SessionIndex>, sessionIds: Record<string, number> | undefined) {
+    this.journal = journal;
+    this.#sessions = sessions;
+    for (const [key, id] of Object.entries(sessionIds ?? {})) {
+      if (!Number.isInteger(id) || id < 1 || id > 0xfffffffe) throw new GatewayError(JournalErrorCode.JOURNAL_CONFIG, 'sessionId must be 1..4294967294', { key, id });
+      if (this.#keysById.has(id)) throw new GatewayError(JournalErrorCode.JOURNAL_CONFIG, 'two session keys configured with one sessionId', { key, id, other: this.#keysById.get(id) });
+      this.#ids.set(key, id);
+      this.#keysById.set(id, key);
+    }
+  }
+
+  /** Open the journal, rebuild the indexes from it, and return the store (report: journal.report). */
+  static open(options: JournalSessionStoreOptions): JournalSessionStore {
+    const sessions = new Map<number, SessionIndex>();
+    const journal = Journal.open(options, makeIndexer(sessions));
+    const store = new JournalSessionStore(journal, sessions, options.sessionIds);
+    return store;
+  }
+
+  /** The sessionId a key maps to (see the module comment). */
+  sessionIdOf(sessionKey: string): number {
+    const known = this.#ids.get(sessionKey);
+    if (known !== undefined) return known;
+    const bytes = Buffer.from(sessionKey, 'utf8');
+    const id = (crc32cUpdate(0, bytes, 0, bytes.length) % 0xfffffffe) + 1;
+    const other = this.#keysById.get(id);
+    if (other !== undefined) {
+      throw new GatewayError(JournalErrorCode.JOURNAL_CONFIG, 'session key hash collides with another session; configure sessionIds', { key: sessionKey, other, id });
+    }
+    this.#ids.set(sessionKey, id);
+    this.#keysById.set(id, sessionKey);
+    return id;
+  }
+
+  #session(sessionKey: string): SessionIndex {
+    const cached = this.#byKey.get(sessionKey);
+    if (cached !== undefined) return cached;
+    const id = this.sessionIdOf(sessionKey);
+    let s = this.#sessions.get(id);
+    if (!s) {
+      s = new SessionIndex();
+      this.#sessions.set(id, s);
+    }
+    s.id = id;
+    this.#byKey.set(sessionKey, s);
+    return s;
+  }
+
+  recover(sessionKey: string): SessionSequenceState {
+    const s = this.#session(sessionKey);
+    return { nextSenderSeq: s.nextSenderSeq, nextTargetSeq: s.nextTargetSeq };
+  }
+
+  appendInbound(sessionKey: string, seq: number, msgType: string, raw: Uint8Array, offset: number, length: number): number {
+    const s = this.#session(sessionKey);
+    const id = s.id;
+    const j = this.journal;
+    j.beginRecord(MH + InboundMessageEncoder.BLOCK_LENGTH + 4 + length);
+    const e = this.#inEnc.wrapAndApplyHeader(j.buffer, j.bodyOffset, this.#header);
+    e.seqNumAsNumber(seq).sessionId(id).connectionId(0).encoding(MessageEncoding.FixTagValue);
+    putMsgType(j.buffer, e.offset() + InboundMessageEncoder.msgTypeEncodingOffset, msgType);
+    e.putRawMessage(raw, offset, length);
+    writeU64(this.#view(j), e.offset(), j.recordTimeNs); // receivedNs: the ring's receive time is not in the contract
+    const position = j.commitRecord(RT_INBOUND, id, 0, MH + e.encodedLength());
+    s.inbound.set(seq, position);
+    if (seq >= s.nextTargetSeq) s.nextTargetSeq = seq + 1;
+    return position;
+  }
+
+  appendOutbound(sessionKey: string, seq: number, msgType: string, raw: Uint8Array, offset: number, length: number, causePosition: number): number {
+    const s = this.#session(sessionKey);
+    const id = s.id;
+    const j = this.journal;
+    j.beginRecord(MH + OutboundMessageEncoder.BLOCK_LENGTH + 4 + length);
+    const e = this.#outEnc.wrapAndApplyHeader(j.buffer, j.bodyOffset, this.#header);
+    e.seqNumAsNumber(seq).sessionId(id).encoding(MessageEncoding.FixTagValue);
+    if (causePosition >= 0) e.causePositionAsNumber(causePosition);
+    else e.causePosition(OutboundMessageEncoder.causePositionNullValue);
+    putMsgType(j.buffer, e.offset() + OutboundMessageEncoder.msgTypeEncodingOffset, msgType);
+    e.putRawMessage(raw, offset, length);
+    writeU64(this.#view(j), e.offset(), j.recordTimeNs); // enqueuedNs
+    const position = j.commitRecord(RT_OUTBOUND, id, 0, MH + e.encodedLength());
+    s.outbound.set(seq, position);
+    if (seq >= s.nextSenderSeq) s.nextSenderSeq = seq + 1;
+    return position;
+  }
+
+  forEachOutbound(sessionKey: string, from: number, to: number, visit: (seq: number, raw: Uint8Array, offset: number, length: number) => void): void {
+    const s = this.#session(sessionKey);
+    const idx = s.outbound;
+    if (idx.count === 0) return;
+    const first = Math.max(from, idx.base);
+    const last = Math.min(to === 0 ? s.nextSenderSeq - 1 : to, idx.base + idx.count - 1);
+    const j = this.journal;
+    const dec = this.#outDec;
+    for (let seq = first; seq <= last; seq++) {
+      const pos = idx.get(seq);
+      if (pos < 0) continue;
+      const buf = j.readRecord(pos);
+      const body = j.readOffset + RECORD_HEADER_LENGTH;
+      // Message header: blockLength, templateId, schemaId, version.
+      const blockLength = buf[body]! | (buf[body + 1]! << 8);
+      const version = buf[body + 6]! | (buf[body + 7]! << 8);
+      dec.wrap(buf, body + MH, blockLength, version);
+      const rawLen = dec.rawMessageLength();
+      visit(seq, buf, dec.limit + 4, rawLen);
+    }
+  }
+
+  reset(sessionKey: string, nextSenderSeq: number, nextTargetSeq: number): number {
+    const s = this.#session(sessionKey);
+    const id = s.id;
+    this.#appendReset(id, SeqDirection.Outbound, nextSenderSeq, s.nextSenderSeq);
+    const position = this.#appendReset(id, SeqDirection.Inbound, nextTargetSeq, s.nextTargetSeq);
+    applyReset(s, DIR_OUT, nextSenderSeq, position);
+    applyReset(s, 0, nextTargetSeq, position);
+    return position;
+  }
+
+  #appendReset(id: number, direction: number, newSeqNo: number, previous: number): number {
+    const j = this.journal;
+    j.beginRecord(MH + SequenceResetEncoder.BLOCK_LENGTH);
+    const e = this.#resetEnc.wrapAndApplyHeader(j.buffer, j.bodyOffset, this.#header);
+    e.newSeqNoAsNumber(newSeqNo).previousSeqNoAsNumber(previous).sessionId(id).direction(direction).gapFill(BooleanType.False);
+    writeU64(this.#view(j), e.offset(), j.recordTimeNs); // timestampNs
+    return j.commitRecord(RT_SESSION, id, 0, MH + e.encodedLength());
+  }
+
+  #viewBuf: Uint8Array | null = null;
+  #viewObj: DataView | null = null;
+  /** DataView over the journal's current buffer (cached; the journal reuses a few buffers). */
+  #view(j: Journal): DataView {
+    if (this.#viewBuf !== j.buffer) {
+      this.#viewBuf = j.buffer;
+      this.#viewObj = new DataView(j.buffer.buffer, j.buffer.byteOffset, j.buffer.byteLength);
+    }
+    return this.#viewObj!;
+  }
+
+  durablePosition(): number {
+    return this.journal.durablePosition();
+  }
+
+  onDurable(position: number, callback: () => void): void {
+    this.journal.onDurable(position, callback);
+  }
+
+  /** Flush and close the journal. */
+  close(): Promise<void> {
+    return this.journal.close();
+  }
+}
+
+function applyReset(s: SessionIndex, direction: number, newSeqNo: number, position: number): void {
+  if (direction === DIR_OUT) {
+    s.nextSenderSeq = newSeqNo;
+    s.outbound.clear();
+  } else {
+    s.nextTargetSeq = newSeqNo;
+    s.inbound.clear();
+  }
+  s.lastReset = position;
+}
+
+/** ASCII msgType into the 3-byte NUL-padded field (already zeroed by the encoder); longer is cut. */
+function putMsgType(buf: Uint8Array, at: number, msgType: string): void {
+  const n = msgType.length < 3 ? msgType.length : 3;
+  for (let i = 0; i < n; i++) buf[at + i] = msgType.charCodeAt(i) & 0x7f;
+}
+
+/** Recovery visitor: rebuilds the per-session indexes from inbound/outbound/reset records. */
+function makeIndexer(sessions: Map<number, SessionIndex>) {
+  return (recordType: number, sessionId: number, position: number, buf: Uint8Array, offset: number): void => {
+    if (recordType !== RT_INBOUND && recordType !== RT_OUTBOUND && recordType !== RT_SESSION) return;
+    const body = offset + RECORD_HEADER_LENGTH;
+    const template = buf[body + 2]! | (buf[body + 3]! << 8);
+    const block = body + MH;
+    let s = sessions.get(sessionId);
+    if (!s) {
+      s = new SessionIndex();
+      sessions.set(sessionId, s);
+    }
+    if (template === OUT_TEMPLATE) {
+      const seq = u64(buf, block + OutboundMessageDecoder.seqNumEncodingOffset);
+      s.outbound.set(seq, position);
+      if (seq >= s.nextSenderSeq) s.nextSenderSeq = seq + 1;
+    } else if (template === IN_TEMPLATE) {
+      const seq = u64(buf, block + InboundMessageDecoder.seqNumEncodingOffset);
+      s.inbound.set(seq, position);
+      if (seq >= s.nextTargetSeq) s.nextTargetSeq = seq + 1;
+    } else if (template === SEQ_RESET_TEMPLATE) {
+      const newSeqNo = u64(buf, block + SequenceResetDecoder.newSeqNoEncodingOffset);
+      applyReset(s, buf[block + SequenceResetDecoder.directionEncodingOffset]!, newSeqNo, position);
+    }
+  };
+}
+
+/** Little-endian uint64 that is a safe integer (sequence numbers). */
+function u64(buf: Uint8Array, at: number): number {
+  const lo = (buf[at]! | (buf[at + 1]! << 8) | (buf[at + 2]! << 16) | (buf[at + 3]! << 24)) >>> 0;
+  const hi = (buf[at + 4]! | (buf[at + 5]! << 8) | (buf[at + 6]! << 16) | (buf[at + 7]! << 24)) >>> 0;
+  return hi * 4294967296 + lo;
+}
