@@ -382,6 +382,46 @@ static void garbled_case(const char *name, const uint8_t *bad, size_t bad_len, u
     free(s);
 }
 
+/* A garbled case found once the whole declared message is there (trailer wrong): the framer discards up
+ * to the end of the first "<SOH>10=...<SOH>" at or after the declared end (QuickFIX's behaviour), `span`
+ * bytes, then re-synchronises. The stream is
+ * bad + good + good; `first_good` is the offset (from the stream start) of the first good message
+ * framed afterwards: a too-long BodyLength swallows the start of the next message. */
+static void span_case(const char *name, const uint8_t *bad, size_t bad_len, uint8_t reason, size_t span,
+                      const uint8_t *good, size_t good_len, size_t first_good)
+{
+    const size_t n = bad_len + 2 * good_len;
+    uint8_t *s = malloc(n);
+    memcpy(s, bad, bad_len);
+    memcpy(s + bad_len, good, good_len);
+    memcpy(s + bad_len + good_len, good, good_len);
+    gw_fix_framer f;
+    gw_fix_framer_init(&f, NULL);
+    f.stream_offset = 5000;
+    gw_fix_frame_result r;
+    gw_fix_framer_next(&f, s, n, &r);
+    if (r.kind != GW_FIX_GARBLED || r.reason != reason || r.length != span || r.stream_offset != 5000) {
+        fprintf(stderr, "%s: kind %d reason %d length %u (want reason %d span %zu)\n", name, r.kind, r.reason, r.length,
+                reason, span);
+        EXPECT(0);
+    }
+    size_t at = r.length, messages = 0, first = 0;
+    while (at < n) {
+        gw_fix_framer_next(&f, s + at, n - at, &r);
+        if (r.kind == GW_FIX_NEED_MORE) break;
+        if (r.kind == GW_FIX_MESSAGE) {
+            if (messages++ == 0) first = at;
+            EXPECT_EQ_U64(r.length, good_len);
+        }
+        EXPECT_EQ_U64(r.stream_offset, 5000 + at);
+        at += r.length;
+    }
+    EXPECT_EQ_U64(at, n);
+    EXPECT_EQ_U64(first, first_good);
+    EXPECT_EQ_U64(messages, (n - first_good) / good_len);
+    free(s);
+}
+
 static void replace(uint8_t *m, size_t len, const char *from, const char *to)
 {
     size_t fl = strlen(from);
@@ -418,20 +458,23 @@ static void test_garbled(void)
     }
     memcpy(bad, good, gl);
     replace(bad, gl, bl_good, bl_more);
-    garbled_case("BodyLengthMismatch +1", bad, gl, GW_FIX_GARBLED_BODY_LENGTH_MISMATCH, good, gl, NULL);
+    /* One byte too long: the message runs to the next trailer, the next message's, which is lost with it. */
+    span_case("BodyLengthMismatch +1", bad, gl, GW_FIX_GARBLED_BODY_LENGTH_MISMATCH, 2 * gl, good, gl, 2 * gl);
     memcpy(bad, good, gl);
     replace(bad, gl, bl_good, bl_less);
-    garbled_case("BodyLengthMismatch -1", bad, gl, GW_FIX_GARBLED_BODY_LENGTH_MISMATCH, good, gl, NULL);
-    /* A truncated message followed by a good one: the good one is inside the claimed body. */
-    garbled_case("BodyLengthMismatch truncated", good, gl - 30, GW_FIX_GARBLED_BODY_LENGTH_MISMATCH, good, gl, NULL);
+    /* One byte too short: the message ends at its own trailer; the next one is intact. */
+    span_case("BodyLengthMismatch -1", bad, gl, GW_FIX_GARBLED_BODY_LENGTH_MISMATCH, gl, good, gl, gl);
+    /* A truncated message followed by a good one: the good one's start is inside the claimed body. */
+    span_case("BodyLengthMismatch truncated", good, gl - 30, GW_FIX_GARBLED_BODY_LENGTH_MISMATCH, gl - 30 + gl, good, gl,
+              gl - 30 + gl);
 
     memcpy(bad, good, gl);
     bad[gl - 3] = 'A';
-    garbled_case("BadChecksumField", bad, gl, GW_FIX_GARBLED_BAD_CHECKSUM_FIELD, good, gl, NULL);
+    span_case("BadChecksumField", bad, gl, GW_FIX_GARBLED_BAD_CHECKSUM_FIELD, gl, good, gl, gl);
 
     memcpy(bad, good, gl);
     bad[gl - 2] = (uint8_t)(bad[gl - 2] == '9' ? '8' : bad[gl - 2] + 1);
-    garbled_case("ChecksumMismatch", bad, gl, GW_FIX_GARBLED_CHECKSUM_MISMATCH, good, gl, NULL);
+    span_case("ChecksumMismatch", bad, gl, GW_FIX_GARBLED_CHECKSUM_MISMATCH, gl, good, gl, gl);
 
     bl = build("FIX.4.4", "49=A|35=D|56=B|34=2|", bad);
     garbled_case("MsgTypeNotThird", bad, bl, GW_FIX_GARBLED_MSG_TYPE_NOT_THIRD, good, gl, NULL);

@@ -7,8 +7,11 @@
  *   // sink.onMessage(view: FixMessage)  -- the view (and its bytes) is valid only during the call
  *   // sink.onGarbled(reason, streamOffset, discardedLength)
  *
- * Framing (FixGarbledReason on failure; the input is then discarded up to the next "8=FIX", searched
- * from the byte after the failed message's start, and framing resumes there):
+ * Framing (FixGarbledReason on failure; checks 1-4 discard the input up to the next "8=FIX", searched
+ * from the byte after the failed message's start; checks 5-7, made once the whole declared message has
+ * arrived, discard up to the end of the first "<SOH>10=...<SOH>" at or after the declared end, as
+ * QuickFIX does (a too-long BodyLength swallows the next message); framing then resumes,
+ * re-synchronising on "8=FIX"):
  *   1. "8=FIX" at the start, BeginString value of 1..16 bytes ended by SOH   else BadBeginString
  *   2. "9=" + 1..8 digits + SOH                                             else BadBodyLength
  *   3. message length (through "10=NNN<SOH>") <= maxMessageBytes             else MessageTooLarge
@@ -571,16 +574,40 @@ export class FixFramer {
     const b = this.mem;
     const s = this.inStart;
     const t = s + total - 7;
-    if (b[t] !== D0 + 1 || b[t + 1] !== D0 || b[t + 2] !== EQ) return this.garbled(FixGarbledReason.BodyLengthMismatch);
+    if (b[t] !== D0 + 1 || b[t + 1] !== D0 || b[t + 2] !== EQ) return this.garbledTrailer(FixGarbledReason.BodyLengthMismatch, t - 1);
     const c0 = b[t + 3]! - D0;
     const c1 = b[t + 4]! - D0;
     const c2 = b[t + 5]! - D0;
-    if (c0 < 0 || c0 > 9 || c1 < 0 || c1 > 9 || c2 < 0 || c2 > 9 || b[t + 6] !== SOH) return this.garbled(FixGarbledReason.BadChecksumField);
+    if (c0 < 0 || c0 > 9 || c1 < 0 || c1 > 9 || c2 < 0 || c2 > 9 || b[t + 6] !== SOH) return this.garbledTrailer(FixGarbledReason.BadChecksumField, t - 1);
     let sum = 0;
     for (let i = s; i < t; i++) sum += b[i]!;
-    if ((sum & 255) !== c0 * 100 + c1 * 10 + c2) return this.garbled(FixGarbledReason.ChecksumMismatch);
+    if ((sum & 255) !== c0 * 100 + c1 * 10 + c2) return this.garbledTrailer(FixGarbledReason.ChecksumMismatch, t - 1);
     this.resultLength = total;
     return MESSAGE;
+  }
+
+  /**
+   * QuickFIX's rule once the whole declared message is there but its trailer is wrong: the message ends
+   * at the first "<SOH>10=...<SOH>" found from `from` (the byte before where "10=" should be) on, and
+   * that span is discarded: a too-long BodyLength swallows the next message, a too-short one ends at the
+   * bad message's own trailer. NEED_MORE until that trailer has arrived, at most maxMessageBytes from the
+   * start; past that, re-synchronise on "8=FIX" instead.
+   */
+  private garbledTrailer(reason: number, from: number): number {
+    const b = this.mem;
+    const s = this.inStart;
+    const e = this.inEnd;
+    for (let k = from; k + 3 < e; k++) {
+      if (b[k] !== SOH || b[k + 1] !== D0 + 1 || b[k + 2] !== D0 || b[k + 3] !== EQ) continue;
+      let end = k + 4;
+      while (end < e && b[end] !== SOH) end++;
+      if (end === e) break; // the trailer has not fully arrived
+      this.resultLength = end + 1 - s;
+      this.resultReason = reason;
+      return GARBLED;
+    }
+    if (e - s >= this.maxMessageBytes) return this.garbled(reason);
+    return NEED_MORE;
   }
 
   /** Discard from inStart up to the next "8=FIX" (searched from inStart + 1), or all but a tail that may begin one. */

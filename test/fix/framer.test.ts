@@ -121,17 +121,44 @@ test('BadBodyLength: second field not 9=<digits>', (t) => {
   garbledCase(t, bytes('8=FIX.4.4|9=123456789|'), FixGarbledReason.BadBodyLength, 22);
 });
 
-test('BodyLengthMismatch, BadChecksumField, ChecksumMismatch, MsgTypeNotThird, MessageTooLarge', (t) => {
+/**
+ * A bad trailer found once the whole declared message is there: the input up to the end of the first
+ * "<SOH>10=...<SOH>" at or after the declared end is discarded (QuickFIX's behaviour: a too-long
+ * BodyLength swallows the next message), then the framer re-synchronises. Stream = input + good + good; `firstGood` = offset of the first message framed after.
+ */
+/** Stream offset of each event (garbled events carry theirs; a message's length is its raw length). */
+function offsets(events: ReturnType<typeof frame>): number[] {
+  let at = 0;
+  return events.map((e) => {
+    const o = at;
+    at += e.kind === 'garbled' ? e.length : new DataView(e.payload.buffer, e.payload.byteOffset).getUint32(0, true);
+    return o;
+  });
+}
+
+function spanCase(t: any, input: Uint8Array, reason: number, span: number, firstGood: number): void {
+  const events = frame([concat([input, good, good])]);
+  t.deepEqual(events[0], { kind: 'garbled', reason, offset: 0, length: span }, show(input));
+  const at = offsets(events);
+  const messageOffsets = events.flatMap((e, i) => (e.kind === 'message' ? [at[i]!] : []));
+  t.is(messageOffsets.length, (input.length + 2 * good.length - firstGood) / good.length, JSON.stringify(events));
+  t.is(messageOffsets[0], firstGood);
+}
+
+test('BodyLengthMismatch, BadChecksumField, ChecksumMismatch (declared span discarded), MsgTypeNotThird, MessageTooLarge', (t) => {
   const body = '8=FIX.4.4|35=0|49=A|56=B|34=2|';
   for (const delta of [-1, 1, 5]) {
     const w = msg(body);
     const spoiled = bytes(wire(body.replace(/\|/g, S), delta));
     t.is(spoiled.length, w.length);
-    garbledCase(t, spoiled, FixGarbledReason.BodyLengthMismatch, spoiled.length);
+    // too short: the bad message ends at its own trailer and the next one is intact;
+    // too long: it runs to the next message's trailer, and that message is lost with it
+    const span = delta < 0 ? spoiled.length : spoiled.length + good.length;
+    spanCase(t, spoiled, FixGarbledReason.BodyLengthMismatch, span, span);
   }
-  garbledCase(t, bytes(wire(body.replace(/\|/g, S), 0, 3)), FixGarbledReason.ChecksumMismatch, msg(body).length);
+  spanCase(t, bytes(wire(body.replace(/\|/g, S), 0, 3)), FixGarbledReason.ChecksumMismatch, msg(body).length, msg(body).length);
   const badCs = Buffer.from(msg(body)).toString('latin1').replace(/10=\d{3}\x01$/, '10=1a3\x01');
-  garbledCase(t, bytes(badCs), FixGarbledReason.BadChecksumField, badCs.length);
+  spanCase(t, bytes(badCs), FixGarbledReason.BadChecksumField, badCs.length, badCs.length);
   garbledCase(t, bytes(wire('8=FIX.4.4|49=A|35=0|'.replace(/\|/g, S))), FixGarbledReason.MsgTypeNotThird, msg('8=FIX.4.4|49=A|35=0|').length);
   garbledCase(t, bytes(wire('8=FIX.4.4|35=|49=A|'.replace(/\|/g, S))), FixGarbledReason.MsgTypeNotThird, msg('8=FIX.4.4|35=|49=A|').length);
   // MessageTooLarge is known from BodyLength alone, before the body arrives
@@ -140,15 +167,19 @@ test('BodyLengthMismatch, BadChecksumField, ChecksumMismatch, MsgTypeNotThird, M
   t.deepEqual(events, [{ kind: 'garbled', reason: FixGarbledReason.MessageTooLarge, offset: 0, length: big.length }]);
 });
 
-test('re-synchronisation starts inside a bad message when it holds 8=FIX, and offsets are stream offsets', (t) => {
+test('a message inside a too-long declared body is discarded with it, and offsets are stream offsets', (t) => {
   const partial = bytes('8=FIX.4.4|9=1000|35=D|');
-  // the framer waits for 1000 body bytes... but the next message starts inside them: BodyLengthMismatch
-  const filler = bytes('x'.repeat(1000 + 7 - 7 - 3 - 5));
-  const input = concat([good, partial, good, filler]);
+  // the framer waits for 1000 body bytes; the next message starts inside them and goes with the bad
+  // one, which then runs to the first trailer after its declared end: the next message's
+  const declared = partial.length - 5 + 1000 + 7; // "8=FIX.4.4|9=1000|" + body + "10=NNN|"
+  const filler = bytes('x'.repeat(declared - partial.length - good.length));
+  const input = concat([good, partial, good, filler, good, good]);
   const events = frame([input]);
   t.is(events[0]!.kind, 'message');
-  t.deepEqual(events[1], { kind: 'garbled', reason: FixGarbledReason.BodyLengthMismatch, offset: good.length, length: partial.length });
-  t.is(events[2]!.kind, 'message');
+  const span = declared + good.length;
+  t.deepEqual(events[1], { kind: 'garbled', reason: FixGarbledReason.BodyLengthMismatch, offset: good.length, length: span });
+  const at = offsets(events);
+  t.deepEqual(events.slice(2).map((e, i) => [e.kind, at[i + 2]]), [['message', good.length + span]]);
 });
 
 test('a tail that may begin 8=FIX is kept across reads', (t) => {

@@ -51,6 +51,29 @@ static void garbled(gw_fix_framer *f, const uint8_t *buf, size_t len, uint8_t re
     finish(f, out, GW_FIX_GARBLED, resync_length(buf, len), reason);
 }
 
+/* QuickFIX's rule once the whole declared message is there but its trailer is wrong: the message ends
+ * at the first "<SOH>10=...<SOH>" found from `from` (the byte before where "10=" should be) on, and that
+ * span is discarded: a too-long BodyLength swallows the next message, a too-short one ends at the bad
+ * message's own trailer. NEED_MORE until that trailer has arrived, at most max_message_bytes from the
+ * start; past that, re-synchronise on "8=FIX" instead. */
+static void garbled_trailer(gw_fix_framer *f, const uint8_t *buf, size_t len, size_t from, uint8_t reason,
+                            gw_fix_frame_result *out)
+{
+    for (size_t k = from; k + 3 < len; k++) {
+        if (buf[k] != SOH || buf[k + 1] != '1' || buf[k + 2] != '0' || buf[k + 3] != '=') continue;
+        size_t end = k + 4;
+        while (end < len && buf[end] != SOH) end++;
+        if (end == len) break; /* the trailer has not fully arrived */
+        finish(f, out, GW_FIX_GARBLED, end + 1, reason);
+        return;
+    }
+    if (len >= f->limits.max_message_bytes) {
+        garbled(f, buf, len, reason, out);
+        return;
+    }
+    finish(f, out, GW_FIX_NEED_MORE, 0, 0);
+}
+
 /* memcmp(a, b, k) == 0 for the few bytes of a field prefix (no library call on the hot path). */
 static inline int prefix_eq(const uint8_t *a, const uint8_t *b, size_t k)
 {
@@ -153,17 +176,17 @@ void gw_fix_framer_next(gw_fix_framer *f, const uint8_t *buf, size_t len, gw_fix
         return;
     }
     if (buf[body_end] != '1' || buf[body_end + 1] != '0' || buf[body_end + 2] != '=' || buf[body_end - 1] != SOH) {
-        garbled(f, buf, len, GW_FIX_GARBLED_BODY_LENGTH_MISMATCH, out);
+        garbled_trailer(f, buf, len, body_end - 1, GW_FIX_GARBLED_BODY_LENGTH_MISMATCH, out);
         return;
     }
     const uint8_t *cs = buf + body_end + 3;
     if (!is_digit(cs[0]) || !is_digit(cs[1]) || !is_digit(cs[2]) || cs[3] != SOH) {
-        garbled(f, buf, len, GW_FIX_GARBLED_BAD_CHECKSUM_FIELD, out);
+        garbled_trailer(f, buf, len, body_end - 1, GW_FIX_GARBLED_BAD_CHECKSUM_FIELD, out);
         return;
     }
     uint32_t declared = (uint32_t)(cs[0] - '0') * 100u + (uint32_t)(cs[1] - '0') * 10u + (uint32_t)(cs[2] - '0');
     if ((gw_fix_byte_sum(buf, body_end) & 255u) != declared) {
-        garbled(f, buf, len, GW_FIX_GARBLED_CHECKSUM_MISMATCH, out);
+        garbled_trailer(f, buf, len, body_end - 1, GW_FIX_GARBLED_CHECKSUM_MISMATCH, out);
         return;
     }
     finish(f, out, GW_FIX_MESSAGE, total, 0);

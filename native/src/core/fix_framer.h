@@ -3,7 +3,7 @@
  * length, with repeating-group links) without allocation.
  *
  * Framer: gw_fix_framer_next checks 8=FIX..., 9=<digits>, 35 as third field, 10=NNN<SOH> exactly at
- * BodyLength and the CheckSum. Garbled input is discarded up to the next "8=FIX" and reported with a
+ * BodyLength and the CheckSum. Garbled input is discarded (see gw_fix_framer_next) and reported with a
  * FixGarbledReason (schemas/gateway-internal.xml) and its stream offset.
  *
  * Indexer: gw_fix_write_payload writes the payload of a FixMessage ring frame (FixIndexHeader,
@@ -91,8 +91,11 @@ typedef struct gw_fix_frame_result {
  * `length` bytes from the front before the next call (the framer advances its stream offset by
  * that much); after NEED_MORE it calls again with the same bytes plus more. Once 8= and 9= are
  * parsed the message length is kept, so a partial message is not re-scanned. GARBLED discards up
- * to the next "8=FIX" (at least 1 byte); when none is in buf it discards all but a tail that could
- * start one. Never reads outside buf[0..len).
+ * to the next "8=FIX" (at least 1 byte; when none is in buf, all but a tail that could start one),
+ * except BodyLengthMismatch, BadChecksumField and ChecksumMismatch, found once the whole declared
+ * message is there: they discard up to the end of the first "<SOH>10=...<SOH>" at or after the declared
+ * end, as QuickFIX does (a too-long BodyLength swallows the next message; NEED_MORE until that trailer
+ * arrives, at most max_message_bytes). Never reads outside buf[0..len).
  */
 void gw_fix_framer_next(gw_fix_framer *f, const uint8_t *buf, size_t len, gw_fix_frame_result *out);
 
