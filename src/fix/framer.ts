@@ -597,11 +597,13 @@ export class FixFramer {
     const b = this.mem;
     const s = this.inStart;
     const e = this.inEnd;
-    for (let k = from; k + 3 < e; k++) {
+    // Only within maxMessageBytes of the start, so the outcome never depends on how reads split.
+    const lim = Math.min(e, s + this.maxMessageBytes);
+    for (let k = from; k + 3 < lim; k++) {
       if (b[k] !== SOH || b[k + 1] !== D0 + 1 || b[k + 2] !== D0 || b[k + 3] !== EQ) continue;
       let end = k + 4;
-      while (end < e && b[end] !== SOH) end++;
-      if (end === e) break; // the trailer has not fully arrived
+      while (end < lim && b[end] !== SOH) end++;
+      if (end === lim) break; // the trailer has not fully arrived (or ends past the limit)
       this.resultLength = end + 1 - s;
       this.resultReason = reason;
       return GARBLED;

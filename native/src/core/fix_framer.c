@@ -59,11 +59,13 @@ static void garbled(gw_fix_framer *f, const uint8_t *buf, size_t len, uint8_t re
 static void garbled_trailer(gw_fix_framer *f, const uint8_t *buf, size_t len, size_t from, uint8_t reason,
                             gw_fix_frame_result *out)
 {
-    for (size_t k = from; k + 3 < len; k++) {
+    /* Only within max_message_bytes of the start, so the outcome never depends on how reads split. */
+    const size_t lim = len < f->limits.max_message_bytes ? len : f->limits.max_message_bytes;
+    for (size_t k = from; k + 3 < lim; k++) {
         if (buf[k] != SOH || buf[k + 1] != '1' || buf[k + 2] != '0' || buf[k + 3] != '=') continue;
         size_t end = k + 4;
-        while (end < len && buf[end] != SOH) end++;
-        if (end == len) break; /* the trailer has not fully arrived */
+        while (end < lim && buf[end] != SOH) end++;
+        if (end == lim) break; /* the trailer has not fully arrived (or ends past the limit) */
         finish(f, out, GW_FIX_GARBLED, end + 1, reason);
         return;
     }
