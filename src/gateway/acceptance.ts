@@ -6,13 +6,15 @@
  * (35=C) back to the sender; other application messages get a BusinessMessageReject.
  *
  * Transport: "node" by default (node:net + the TS framer): the suite is a protocol test, and the node
- * transport needs no native build, so the suite runs wherever the TS does; "native" is selectable.
+ * transport needs no native build, so the suite runs wherever the TS does; `transport: "native"` runs it
+ * over the native network agent (epoll + C framer + rings) instead.
  *
  * Thread: everything runs on the calling JS thread.
  */
 import { MemorySessionStore } from '../session/memory-store.js';
 import { Reparser } from '../session/reparse.js';
 import { collectFields, type InboundApp, SessionAcceptor, type SessionApplication } from '../session/session.js';
+import { NativeTransport } from '../native/net.js';
 import { NodeTransport } from '../transport/node.js';
 import type { Transport } from '../transport/transport.js';
 
@@ -25,6 +27,8 @@ export interface AcceptanceServerOptions {
   /** Injected for tests; default the wall clock. */
   now?: () => number;
   tickMs?: number;
+  /** "node" (default) or "native". */
+  transport?: 'node' | 'native';
 }
 
 export interface AcceptanceServer {
@@ -76,7 +80,10 @@ export async function startAcceptanceServer(o: AcceptanceServerOptions): Promise
     (bytes, visit) => reparser.run(bytes, visit),
   );
   acceptorRef = acceptor;
-  const transport: Transport = new NodeTransport(acceptor, { framer: { maxMessageBytes: 65536, maxFields: 1024 } });
+  const transport: Transport =
+    o.transport === 'native'
+      ? new NativeTransport(acceptor, { agent: { maxMessageBytes: 65536, maxFields: 1024 } })
+      : new NodeTransport(acceptor, { framer: { maxMessageBytes: 65536, maxFields: 1024 } });
   acceptor.transport = transport;
   const l = await transport.listen({ host: o.host ?? '127.0.0.1', port: o.port });
   const timer = setInterval(() => acceptor.tick(), o.tickMs ?? 100);

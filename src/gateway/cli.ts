@@ -15,7 +15,7 @@ import { startAcceptanceServer, SUPPORTED_BEGIN_STRINGS } from './acceptance.js'
  * acceptance-server: the session layer with the QuickFIX acceptance application (src/gateway/acceptance.ts)
  * until SIGINT/SIGTERM. Resolves with the exit code.
  */
-async function acceptanceServer(port: number, beginString: string, host: string): Promise<number> {
+async function acceptanceServer(port: number, beginString: string, host: string, transport: 'node' | 'native'): Promise<number> {
   if (!(SUPPORTED_BEGIN_STRINGS as readonly string[]).includes(beginString)) {
     console.error(
       `acceptance-server: ${beginString} is not supported yet: there is no data dictionary for it in ../shared/data ` +
@@ -23,8 +23,8 @@ async function acceptanceServer(port: number, beginString: string, host: string)
     );
     return 2;
   }
-  const server = await startAcceptanceServer({ port, host, beginString });
-  console.log(`acceptance-server: ${beginString} listening on ${host}:${server.port}`);
+  const server = await startAcceptanceServer({ port, host, beginString, transport });
+  console.log(`acceptance-server: ${beginString} listening on ${host}:${server.port} (${transport} transport)`);
   return await new Promise<number>((resolve) => {
     const stop = (sig: string): void => {
       process.off('SIGINT', onInt);
@@ -84,9 +84,10 @@ export function main(argv: string[]): number {
         y
           .option('port', { type: 'number', demandOption: true, describe: 'TCP port (0 = ephemeral)' })
           .option('begin-string', { type: 'string', demandOption: true, choices: ['FIX.4.2', 'FIX.4.4', 'FIXT.1.1'] })
-          .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to bind' }),
+          .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to bind' })
+          .option('transport', { type: 'string', choices: ['node', 'native'], default: 'node', describe: 'pure-Node or native network agent' }),
       (a) => {
-        pending = acceptanceServer(Number(a.port), String(a['begin-string']), String(a.host));
+        pending = acceptanceServer(Number(a.port), String(a['begin-string']), String(a.host), a.transport === 'native' ? 'native' : 'node');
       },
     )
     .demandCommand(1, 'name a command (see --help)')

@@ -30,32 +30,37 @@ function loadKnownFailures(): Map<string, string> {
   return map;
 }
 
+/** Every script runs over both transports: the pure-Node one and the native agent (C framer, rings). */
+const TRANSPORTS = ['node', 'native'] as const;
+
 const known = loadKnownFailures();
 const formats = loadFieldFormats(refdata('fix', 'quickfix-at', 'fields.fmt'));
 
-for (const suite of suites) {
-  const dir = refdata('fix', 'quickfix-at', suite.dir);
-  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.def')).sort() : [];
-  for (const f of files) {
-    const id = `${suite.dir}/${f}`;
-    test.serial(id, async (t) => {
-      t.timeout(90_000);
-      const steps = parseDef(fs.readFileSync(path.join(dir, f), 'latin1'));
-      const server = await startAcceptanceServer({ port: 0, beginString: suite.beginString });
-      let failure: string | undefined;
-      try {
-        failure = await runScript(steps, { port: server.port, formats });
-      } finally {
-        await server.close();
-      }
-      const reason = known.get(id);
-      if (reason !== undefined) {
-        t.not(failure, undefined, `${id} is listed in known-failures.txt (${reason}) but passes: remove it from the list`);
-        if (failure !== undefined) t.log(`known failure (${reason}): ${failure}`);
-      } else {
-        t.is(failure, undefined, failure);
-      }
-    });
+for (const transport of TRANSPORTS) {
+  for (const suite of suites) {
+    const dir = refdata('fix', 'quickfix-at', suite.dir);
+    const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.def')).sort() : [];
+    for (const f of files) {
+      const id = `${suite.dir}/${f}`;
+      test.serial(`${transport}: ${id}`, async (t) => {
+        t.timeout(90_000);
+        const steps = parseDef(fs.readFileSync(path.join(dir, f), 'latin1'));
+        const server = await startAcceptanceServer({ port: 0, beginString: suite.beginString, transport });
+        let failure: string | undefined;
+        try {
+          failure = await runScript(steps, { port: server.port, formats });
+        } finally {
+          await server.close();
+        }
+        const reason = known.get(id);
+        if (reason !== undefined) {
+          t.not(failure, undefined, `${id} is listed in known-failures.txt (${reason}) but passes: remove it from the list`);
+          if (failure !== undefined) t.log(`known failure (${reason}): ${failure}`);
+        } else {
+          t.is(failure, undefined, failure);
+        }
+      });
+    }
   }
 }
 
