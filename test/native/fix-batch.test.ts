@@ -9,8 +9,9 @@
 import test from 'ava';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type GatewayAddon, loadAddon } from '../../src/native/addon.js';
+import { concat } from '../helpers/fix-frames.js';
+import { PROJECT_ROOT, refdata } from '../helpers/refdata.js';
 import { FrameHeaderDecoder } from '../../src/generated/gateway-internal/FrameHeader.js';
 import { FrameType } from '../../src/generated/gateway-internal/FrameType.js';
 import { FixIndexHeaderDecoder } from '../../src/generated/gateway-internal/FixIndexHeader.js';
@@ -20,8 +21,7 @@ import { FixDictionary } from '../../src/generated/gateway-internal/FixDictionar
 import { FixIndexProblem } from '../../src/generated/gateway-internal/FixIndexProblem.js';
 import { FixGarbledReason } from '../../src/generated/gateway-internal/FixGarbledReason.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const REFDATA = process.env.GATEWAY_REFDATA ?? path.resolve(ROOT, '..', 'shared', 'data');
+const ROOT = PROJECT_ROOT;
 
 /** The addon, checked to export the FIX part (fix_binding.cc). */
 function fixAddon(): GatewayAddon {
@@ -34,16 +34,6 @@ function fixAddon(): GatewayAddon {
 
 const enc = new TextEncoder();
 const SOH = 1;
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 /** A message from an acceptance-script line: 9= and 10= recomputed, <TIME…> fixed (as the C tests do). */
 function normalise(text: Uint8Array): Uint8Array | undefined {
@@ -75,7 +65,7 @@ function normalise(text: Uint8Array): Uint8Array | undefined {
 function corpus(): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (const dir of ['fix44', 'fix50sp2']) {
-    const d = path.join(REFDATA, 'fix', 'quickfix-at', dir);
+    const d = refdata('fix', 'quickfix-at', dir);
     for (const f of fs.readdirSync(d).filter((n) => n.endsWith('.def')).sort()) {
       const data = fs.readFileSync(path.join(d, f));
       let ls = 0;
@@ -158,7 +148,7 @@ test('canonical TCR and NOS with garbage between: frames, index, groups, garbled
   const nos = new Uint8Array(fs.readFileSync(path.join(ROOT, 'perf', 'corpus', 'nos.fix')));
   t.is(tcr.length, 226);
   t.is(nos.length, 186);
-  const input = concat(tcr, enc.encode('garbage'), nos, tcr.subarray(0, 100));
+  const input = concat([tcr, enc.encode('garbage'), nos, tcr.subarray(0, 100)]);
   const output = new Uint8Array(8192);
   const state = new Uint32Array(2);
   const before = BigInt(Date.now()) * 1_000_000n;
@@ -229,7 +219,7 @@ test('every QuickFIX acceptance-script message, in batches through a small outpu
   const addon = fixAddon();
   const msgs = corpus();
   t.true(msgs.length >= 700, `${msgs.length} messages`);
-  const { frames } = frameAll(addon, concat(...msgs), 4096);
+  const { frames } = frameAll(addon, concat(msgs), 4096);
   // Messages whose third field is not 35 are garbled by design (2t_FirstThreeFieldsOutOfOrder).
   const third35 = msgs.map((m) => naive(m)[2]?.tag === 35);
   t.is(frames.filter((f) => f.type === FrameType.FixMessage).length, third35.filter(Boolean).length);
@@ -262,7 +252,7 @@ test('every QuickFIX acceptance-script message, in batches through a small outpu
 
 test('every SIMD scanner gives byte-identical frames; fixScanImplementation names the choice', (t) => {
   const addon = fixAddon();
-  const input = concat(...corpus());
+  const input = concat(corpus());
   const auto = addon.fixScanImplementation();
   t.true(['scalar', 'sse2', 'avx2'].includes(auto));
   t.true(addon.fixScanSelect('scalar'));
@@ -289,7 +279,7 @@ test('a full output stops the batch without error; limits apply; bad arguments t
   const state = new Uint32Array(2);
   t.is(addon.fixFrameBatch(tcr, new Uint8Array(64), state), 0);
   t.deepEqual([...state], [0, 0]);
-  const two = concat(tcr, tcr);
+  const two = concat([tcr, tcr]);
   const one = 32 + 16 + 16 * 28 + 226;
   t.is(addon.fixFrameBatch(two, new Uint8Array(((one + 7) & ~7) + 100), state), 1);
   t.is(state[0], 226);

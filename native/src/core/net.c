@@ -419,6 +419,24 @@ static uint32_t allocate_id(gw_net *net)
     return id;
 }
 
+/* Controlling thread: queues one command for the agent and wakes it. 0, or -EAGAIN (queue full, with
+ * "<what>: command queue full" in err). */
+static int post_command(gw_net *net, uint32_t type, const void *body, size_t body_len, const char *what, char *err,
+                        size_t err_len)
+{
+    gw_cmd cmd;
+    memset(&cmd, 0, sizeof cmd);
+    cmd.type = type;
+    cmd.length = (uint32_t)body_len;
+    memcpy(cmd.body, body, body_len);
+    if (gw_cmd_queue_offer(net->cmds, &cmd) != 0) {
+        snprintf(err, err_len, "%s: command queue full", what);
+        return -EAGAIN;
+    }
+    gw_net_wake(net);
+    return 0;
+}
+
 int gw_net_listen(gw_net *net, const char *host, uint16_t port, int tls_id, int backlog, uint32_t *listener_id,
                   uint16_t *bound_port, char *err, size_t err_len)
 {
@@ -446,28 +464,20 @@ int gw_net_listen(gw_net *net, const char *host, uint16_t port, int tls_id, int 
         close(fd);
         return -e;
     }
-    gw_cmd cmd;
-    memset(&cmd, 0, sizeof cmd);
     cmd_listen b = {fd, tls_id, allocate_id(net), local_port_of(fd)};
-    cmd.type = CMD_LISTEN;
-    cmd.length = (uint32_t)sizeof b;
-    memcpy(cmd.body, &b, sizeof b);
-    if (gw_cmd_queue_offer(net->cmds, &cmd) != 0) {
+    int rc = post_command(net, CMD_LISTEN, &b, sizeof b, "listen", err, err_len);
+    if (rc != 0) {
         close(fd);
-        snprintf(err, err_len, "listen: command queue full");
-        return -EAGAIN;
+        return rc;
     }
     *listener_id = b.id;
     *bound_port = b.port;
-    gw_net_wake(net);
     return 0;
 }
 
 int gw_net_connect(gw_net *net, const char *host, uint16_t port, int tls_id, const char *server_name,
                    uint32_t *connection_id, char *err, size_t err_len)
 {
-    gw_cmd cmd;
-    memset(&cmd, 0, sizeof cmd);
     cmd_connect b;
     memset(&b, 0, sizeof b);
     socklen_t len = 0;
@@ -486,32 +496,16 @@ int gw_net_connect(gw_net *net, const char *host, uint16_t port, int tls_id, con
     b.id = allocate_id(net);
     b.tls_id = tls_id;
     if (server_name != NULL) memcpy(b.server_name, server_name, strlen(server_name) + 1u);
-    cmd.type = CMD_CONNECT;
-    cmd.length = (uint32_t)sizeof b;
-    memcpy(cmd.body, &b, sizeof b);
-    if (gw_cmd_queue_offer(net->cmds, &cmd) != 0) {
-        snprintf(err, err_len, "connect: command queue full");
-        return -EAGAIN;
-    }
+    int rc = post_command(net, CMD_CONNECT, &b, sizeof b, "connect", err, err_len);
+    if (rc != 0) return rc;
     *connection_id = b.id;
-    gw_net_wake(net);
     return 0;
 }
 
 int gw_net_close(gw_net *net, uint32_t id, char *err, size_t err_len)
 {
-    gw_cmd cmd;
-    memset(&cmd, 0, sizeof cmd);
     cmd_close b = {id};
-    cmd.type = CMD_CLOSE;
-    cmd.length = (uint32_t)sizeof b;
-    memcpy(cmd.body, &b, sizeof b);
-    if (gw_cmd_queue_offer(net->cmds, &cmd) != 0) {
-        snprintf(err, err_len, "close: command queue full");
-        return -EAGAIN;
-    }
-    gw_net_wake(net);
-    return 0;
+    return post_command(net, CMD_CLOSE, &b, sizeof b, "close", err, err_len);
 }
 
 void gw_net_wake(gw_net *net)
