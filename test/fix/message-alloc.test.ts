@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import test from 'ava';
 import { FixFramer, type FixSink } from '../../src/fix/framer.js';
 import { FixGroup, FixMessage } from '../../src/fix/message.js';
-import { allocProbe } from '../../perf/harness.js';
+import { allocProbe, isClean, probeUntilClean } from '../../perf/harness.js';
 import { PROJECT_ROOT } from '../helpers/refdata.js';
 
 const tcr = new Uint8Array(fs.readFileSync(path.join(PROJECT_ROOT, 'perf', 'corpus', 'tcr.fix')));
@@ -71,17 +71,12 @@ for (const [name, op] of OPS) {
   test.serial(`${name} allocates nothing (GC probe)`, async (t) => {
     // Warm up past TurboFan's concurrent compile of the framer (tens of ms): until its optimised
     // code is installed, baseline code boxes uint32 table reads as heap numbers.
-    const ops = name.startsWith('framer') ? 500_000 : 1_000_000; // keeps the framer rounds short under c8
-    for (let i = 0; i < ops; i++) op();
+    const warm = name.startsWith('framer') ? 500_000 : 1_000_000; // keeps the framer rounds short under c8
+    for (let i = 0; i < warm; i++) op();
     await allocProbe(op, 200_000);
-    const rounds = [];
-    for (let i = 0; i < 3; i++) {
-      const probe = await allocProbe(op, ops);
-      rounds.push(probe);
-      if (probe.gcEvents === 0 && probe.bytesPerOp === 0) break;
-    }
+    const rounds = await probeUntilClean(op, 250_000);
     const last = rounds[rounds.length - 1]!;
-    t.true(last.gcEvents === 0 && last.bytesPerOp === 0, JSON.stringify(rounds));
+    t.true(isClean(last), JSON.stringify(rounds));
     t.not(sink, 0);
   });
 }

@@ -69,10 +69,10 @@ test(`SIGKILL at random moments (${TRIALS} trials): every acknowledged append is
     });
     t.is(bad, 0);
     t.is(expect - 1, last);
-    totalAcked = maxAck;
+    totalAcked = Math.max(totalAcked, maxAck); // a kill can come before the first fsync of a run
     expectedStart = last + 1;
     await store.close();
   }
-  t.log(`trials ${TRIALS}, last acknowledged seq ${totalAcked}, recoveries that truncated a tail: ${torn}, segments: ${fs.readdirSync(dir).length}`);
+  t.log(`trials ${TRIALS}, highest acknowledged seq ${totalAcked}, recoveries that truncated a tail: ${torn}, segments: ${fs.readdirSync(dir).length}`);
   t.true(totalAcked > 0);
 });
