@@ -10,7 +10,7 @@ import type { FixMessage } from '../../src/fix/message.js';
 import { formatUtcTimestamp } from '../../src/session/builder.js';
 import { MemorySessionStore } from '../../src/session/memory-store.js';
 import { Reparser } from '../../src/session/reparse.js';
-import { collectFields, SessionAcceptor } from '../../src/session/session.js';
+import { collectFields, SessionAcceptor, openDirectory } from '../../src/session/session.js';
 import { SEND_OK, type ListenResult, type SendResult, type Transport } from '../../src/transport/transport.js';
 import type { Case, Result } from '../harness.js';
 import { timeNs } from '../harness.js';
@@ -61,7 +61,7 @@ function session(): Result {
   const reparser = new Reparser();
   let ref: SessionAcceptor | undefined;
   const acceptor = new SessionAcceptor(
-    { beginString: 'FIX.4.4', senderCompId: 'ISLD', acceptTarget: () => true, resetOnLogon: true },
+    { directory: openDirectory({ beginString: 'FIX.4.4', senderCompId: 'ISLD', acceptTarget: () => true, resetOnLogon: true }) },
     new MemorySessionStore(),
     { now: () => NOW },
     {

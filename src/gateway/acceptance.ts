@@ -13,7 +13,7 @@
  */
 import { MemorySessionStore } from '../session/memory-store.js';
 import { Reparser } from '../session/reparse.js';
-import { collectFields, type InboundApp, SessionAcceptor, type SessionApplication } from '../session/session.js';
+import { collectFields, type InboundApp, SessionAcceptor, type SessionApplication, openDirectory } from '../session/session.js';
 import { NativeTransport } from '../native/net.js';
 import { NodeTransport } from '../transport/node.js';
 import type { Transport } from '../transport/transport.js';
@@ -67,13 +67,13 @@ export async function startAcceptanceServer(o: AcceptanceServerOptions): Promise
   let acceptorRef: SessionAcceptor | undefined;
   const app = new EchoApplication(() => acceptorRef!);
   const acceptor = new SessionAcceptor(
-    {
+    { directory: openDirectory({
       beginString: o.beginString,
       senderCompId: 'ISLD',
       acceptTarget: (t) => t.startsWith('TW'),
       defaultApplVerId: o.beginString === 'FIXT.1.1' ? '9' : undefined,
       resetOnLogon: true,
-    },
+    }) },
     new MemorySessionStore(),
     { now },
     app,

@@ -1,7 +1,9 @@
 /**
  * SessionStore (src/session/store.ts) over the journal: InboundMessage / OutboundMessage records per
- * message, two SequenceReset records (outbound, then inbound) per reset(). Indexes (session + direction
- * + seq -> position, next sequence numbers) live in memory and are rebuilt from the journal on open.
+ * message, two SequenceReset records (outbound, then inbound) per reset(), one inbound SequenceReset per
+ * setNextTarget() (the counterparty's SequenceReset), SessionLogon / SessionLogout records for the audit
+ * trail. Indexes (session + direction + seq -> position, next sequence numbers, time of the last reset)
+ * live in memory and are rebuilt from the journal on open.
  *
  * sessionKey -> RecordHeader.sessionId. The schema makes sessionId "gateway-assigned, stable across
  * restarts (from configuration)", and no journal record carries a free-form key, so:
@@ -22,10 +24,13 @@ import { MessageHeaderEncoder } from '../generated/gateway-internal/MessageHeade
 import { InboundMessageDecoder, InboundMessageEncoder } from '../generated/gateway-internal/InboundMessage.js';
 import { OutboundMessageDecoder, OutboundMessageEncoder } from '../generated/gateway-internal/OutboundMessage.js';
 import { SequenceResetDecoder, SequenceResetEncoder } from '../generated/gateway-internal/SequenceReset.js';
+import { SessionLogonEncoder } from '../generated/gateway-internal/SessionLogon.js';
+import { SessionLogoutEncoder } from '../generated/gateway-internal/SessionLogout.js';
+import { SessionProtocol } from '../generated/gateway-internal/SessionProtocol.js';
 import { MessageEncoding } from '../generated/gateway-internal/MessageEncoding.js';
 import { SeqDirection } from '../generated/gateway-internal/SeqDirection.js';
 import { BooleanType } from '../generated/gateway-internal/BooleanType.js';
-import type { SessionSequenceState, SessionStore } from '../session/store.js';
+import type { LogonRecord, LogoutReason, SessionSequenceState, SessionStore } from '../session/store.js';
 import { crc32cUpdate } from './crc32c.js';
 import { Journal, JournalErrorCode, writeU64, type JournalOptions, RECORD_HEADER_LENGTH, RT_INBOUND, RT_OUTBOUND, RT_SESSION } from './journal.js';
 
@@ -119,6 +124,8 @@ class SessionIndex {
   readonly inbound = new SeqIndex();
   /** Position of the last reset record, -1 when none. */
   lastReset = -1;
+  /** Epoch ms of the last reset of both sequences (its outbound SequenceReset record); 0 when none. */
+  lastResetMs = 0;
 }
 
 export interface JournalSessionStoreOptions extends JournalOptions {
@@ -137,6 +144,8 @@ export class JournalSessionStore implements SessionStore {
   readonly #inEnc = new InboundMessageEncoder();
   readonly #outEnc = new OutboundMessageEncoder();
   readonly #resetEnc = new SequenceResetEncoder();
+  readonly #logonEnc = new SessionLogonEncoder();
+  readonly #logoutEnc = new SessionLogoutEncoder();
   readonly #outDec = new OutboundMessageDecoder();
 
   private constructor(journal: Journal, sessions: Map<number, SessionIndex>, sessionIds: Record<string, number> | undefined) {
@@ -190,6 +199,10 @@ export class JournalSessionStore implements SessionStore {
   recover(sessionKey: string): SessionSequenceState {
     const s = this.#session(sessionKey);
     return { nextSenderSeq: s.nextSenderSeq, nextTargetSeq: s.nextTargetSeq };
+  }
+
+  lastResetMs(sessionKey: string): number {
+    return this.#session(sessionKey).lastResetMs;
   }
 
   appendInbound(sessionKey: string, seq: number, msgType: string, raw: Uint8Array, offset: number, length: number): number {
@@ -253,16 +266,48 @@ export class JournalSessionStore implements SessionStore {
     const id = s.id;
     this.#appendReset(id, SeqDirection.Outbound, nextSenderSeq, s.nextSenderSeq);
     const position = this.#appendReset(id, SeqDirection.Inbound, nextTargetSeq, s.nextTargetSeq);
-    applyReset(s, DIR_OUT, nextSenderSeq, position);
-    applyReset(s, 0, nextTargetSeq, position);
+    applyReset(s, DIR_OUT, nextSenderSeq, position, Math.floor(this.journal.recordTimeNs / 1e6));
+    applyReset(s, 0, nextTargetSeq, position, 0);
     return position;
   }
 
-  #appendReset(id: number, direction: number, newSeqNo: number, previous: number): number {
+  setNextTarget(sessionKey: string, newSeqNo: number, gapFill: boolean): number {
+    const s = this.#session(sessionKey);
+    const position = this.#appendReset(s.id, SeqDirection.Inbound, newSeqNo, s.nextTargetSeq, gapFill);
+    s.nextTargetSeq = newSeqNo;
+    return position;
+  }
+
+  recordLogon(sessionKey: string, logon: LogonRecord): number {
+    const s = this.#session(sessionKey);
+    const j = this.journal;
+    j.beginRecord(MH + SessionLogonEncoder.BLOCK_LENGTH);
+    const e = this.#logonEnc.wrapAndApplyHeader(j.buffer, j.bodyOffset, this.#header);
+    e.nextInSeqNumAsNumber(logon.nextTargetSeq).nextOutSeqNumAsNumber(logon.nextSenderSeq).sessionId(s.id);
+    e.connectionId(logon.connectionId >>> 0).heartBtInt(Math.min(logon.heartBtInt, 65535));
+    e.protocol(logon.beginString === 'FIXT.1.1' ? SessionProtocol.Fixt11 : SessionProtocol.Fix44);
+    e.senderCompID(logon.theirCompId.slice(0, 20)).targetCompID(logon.ourCompId.slice(0, 20)).memberId(logon.member.slice(0, 8));
+    writeU64(this.#view(j), e.offset(), j.recordTimeNs); // timestampNs
+    return j.commitRecord(RT_SESSION, s.id, 0, MH + e.encodedLength());
+  }
+
+  recordLogout(sessionKey: string, reason: LogoutReason, text: string): number {
+    const s = this.#session(sessionKey);
+    const bytes = Buffer.from(text.slice(0, 1024), 'utf8');
+    const j = this.journal;
+    j.beginRecord(MH + SessionLogoutEncoder.BLOCK_LENGTH + 4 + bytes.length);
+    const e = this.#logoutEnc.wrapAndApplyHeader(j.buffer, j.bodyOffset, this.#header);
+    e.sessionId(s.id).reason(reason);
+    e.putText(bytes, 0, bytes.length);
+    writeU64(this.#view(j), e.offset(), j.recordTimeNs); // timestampNs
+    return j.commitRecord(RT_SESSION, s.id, 0, MH + e.encodedLength());
+  }
+
+  #appendReset(id: number, direction: number, newSeqNo: number, previous: number, gapFill = false): number {
     const j = this.journal;
     j.beginRecord(MH + SequenceResetEncoder.BLOCK_LENGTH);
     const e = this.#resetEnc.wrapAndApplyHeader(j.buffer, j.bodyOffset, this.#header);
-    e.newSeqNoAsNumber(newSeqNo).previousSeqNoAsNumber(previous).sessionId(id).direction(direction).gapFill(BooleanType.False);
+    e.newSeqNoAsNumber(newSeqNo).previousSeqNoAsNumber(previous).sessionId(id).direction(direction).gapFill(gapFill ? BooleanType.True : BooleanType.False);
     writeU64(this.#view(j), e.offset(), j.recordTimeNs); // timestampNs
     return j.commitRecord(RT_SESSION, id, 0, MH + e.encodedLength());
   }
@@ -292,10 +337,12 @@ export class JournalSessionStore implements SessionStore {
   }
 }
 
-function applyReset(s: SessionIndex, direction: number, newSeqNo: number, position: number): void {
+/** A reset record: outbound ones come only from reset() (both directions), so they date the last full reset. */
+function applyReset(s: SessionIndex, direction: number, newSeqNo: number, position: number, timeMs: number): void {
   if (direction === DIR_OUT) {
     s.nextSenderSeq = newSeqNo;
     s.outbound.clear();
+    s.lastResetMs = timeMs;
   } else {
     s.nextTargetSeq = newSeqNo;
     s.inbound.clear();
@@ -331,7 +378,8 @@ function makeIndexer(sessions: Map<number, SessionIndex>) {
       if (seq >= s.nextTargetSeq) s.nextTargetSeq = seq + 1;
     } else if (template === SEQ_RESET_TEMPLATE) {
       const newSeqNo = u64(buf, block + SequenceResetDecoder.newSeqNoEncodingOffset);
-      applyReset(s, buf[block + SequenceResetDecoder.directionEncodingOffset]!, newSeqNo, position);
+      const timeMs = Math.floor(u64(buf, block + SequenceResetDecoder.timestampNsEncodingOffset) / 1e6);
+      applyReset(s, buf[block + SequenceResetDecoder.directionEncodingOffset]!, newSeqNo, position, timeMs);
     }
   };
 }

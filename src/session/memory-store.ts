@@ -2,22 +2,37 @@
  * SessionStore in memory (tests and the acceptance server): everything is "durable" at once.
  * Thread: owned by the JS thread of the session layer.
  */
-import type { SessionSequenceState, SessionStore } from './store.js';
+import type { LogonRecord, LogoutReason, SessionSequenceState, SessionStore } from './store.js';
 
 interface Stored {
   next: SessionSequenceState;
+  lastResetMs: number;
   /** Stored outbound messages by MsgSeqNum (sparse array: O(1), no hashing). */
   outbound: (Uint8Array | undefined)[];
 }
 
+/** A session event as recorded (tests read `events`). */
+export type MemorySessionEvent =
+  | { kind: 'logon'; sessionKey: string; logon: LogonRecord }
+  | { kind: 'logout'; sessionKey: string; reason: LogoutReason; text: string }
+  | { kind: 'next-target'; sessionKey: string; newSeqNo: number; gapFill: boolean };
+
 export class MemorySessionStore implements SessionStore {
   private readonly sessions = new Map<string, Stored>();
   private position = 0;
+  /** Session events in order (bounded by the test's lifetime; the acceptance server keeps none). */
+  readonly events: MemorySessionEvent[] = [];
+
+  /** @param now clock for lastResetMs (the session layer's clock in tests). */
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly keepEvents = true,
+  ) {}
 
   private get(key: string): Stored {
     let s = this.sessions.get(key);
     if (!s) {
-      s = { next: { nextSenderSeq: 1, nextTargetSeq: 1 }, outbound: [] };
+      s = { next: { nextSenderSeq: 1, nextTargetSeq: 1 }, lastResetMs: 0, outbound: [] };
       this.sessions.set(key, s);
     }
     return s;
@@ -26,6 +41,10 @@ export class MemorySessionStore implements SessionStore {
   recover(sessionKey: string): SessionSequenceState {
     const n = this.get(sessionKey).next;
     return { nextSenderSeq: n.nextSenderSeq, nextTargetSeq: n.nextTargetSeq };
+  }
+
+  lastResetMs(sessionKey: string): number {
+    return this.get(sessionKey).lastResetMs;
   }
 
   appendInbound(sessionKey: string, seq: number, _msgType: string, _raw: Uint8Array, _offset: number, _length: number): number {
@@ -55,6 +74,23 @@ export class MemorySessionStore implements SessionStore {
     s.outbound = [];
     s.next.nextSenderSeq = nextSenderSeq;
     s.next.nextTargetSeq = nextTargetSeq;
+    s.lastResetMs = this.now();
+    return ++this.position;
+  }
+
+  setNextTarget(sessionKey: string, newSeqNo: number, gapFill: boolean): number {
+    this.get(sessionKey).next.nextTargetSeq = newSeqNo;
+    if (this.keepEvents) this.events.push({ kind: 'next-target', sessionKey, newSeqNo, gapFill });
+    return ++this.position;
+  }
+
+  recordLogon(sessionKey: string, logon: LogonRecord): number {
+    if (this.keepEvents) this.events.push({ kind: 'logon', sessionKey, logon: { ...logon } });
+    return ++this.position;
+  }
+
+  recordLogout(sessionKey: string, reason: LogoutReason, text: string): number {
+    if (this.keepEvents) this.events.push({ kind: 'logout', sessionKey, reason, text });
     return ++this.position;
   }
 

@@ -25,7 +25,7 @@ import { FIX44 } from '../generated/fix/fix44.js';
 import { FIX50SP2 } from '../generated/fix/fix50sp2.js';
 import type { ConnectionInfo, Transport, TransportHandler } from '../transport/transport.js';
 import { FixBuilder, formatUtcTimestamp, parseUtcTimestamp } from './builder.js';
-import type { SessionStore } from './store.js';
+import { LogoutReason, type SessionStore } from './store.js';
 import { REJECT_TEXT, RejectReason, tagText, validateMessage } from './validator.js';
 
 export interface SessionClock {
@@ -33,27 +33,108 @@ export interface SessionClock {
   now(): number;
 }
 
-export interface AcceptorConfig {
+/**
+ * One configured session as the acceptor runs it (from gateway.config.json, or the acceptance suite's
+ * settings). Immutable while the acceptor runs.
+ */
+export interface SessionSettings {
   /** FIX.4.4 or FIXT.1.1. */
   beginString: string;
+  /** Our CompID (56 of their messages, 49 of ours). */
   senderCompId: string;
-  /** Which counterparty CompIDs (49 of their messages) may log on. */
-  acceptTarget(targetCompId: string): boolean;
+  /** The member's CompID (49 of their messages). */
+  targetCompId: string;
+  /** Clearing member the session belongs to (journal SessionLogon.memberId). */
+  member: string;
   /** FIXT.1.1: DefaultApplVerID sent on Logon (e.g. "9" = FIX 5.0 SP2). */
   defaultApplVerId?: string;
   /** Reset both sequence numbers on every Logon. */
   resetOnLogon: boolean;
-  /** SendingTime accuracy, default 120 000 ms. */
-  sendingTimeToleranceMs?: number;
-  /** How long a connection may stay without a Logon, default 10 000 ms. */
-  logonTimeoutMs?: number;
-  /** How long to wait for the Logout answer, default 2 000 ms. */
-  logoutTimeoutMs?: number;
   /**
    * Send NextExpectedMsgSeqNum (789) on the Logon response and honour the counterparty's: messages it
    * has not received are resent right after the Logon. Off in the acceptance suite (QuickFIX default).
    */
   nextExpectedMsgSeqNum?: boolean;
+  /** SendingTime accuracy, default 120 000 ms. */
+  sendingTimeToleranceMs?: number;
+  /** Accepted HeartBtInt (108) range in seconds; a Logon outside it is refused. Default 0..3600. */
+  heartbeat?: { minSeconds: number; maxSeconds: number };
+  /** Inbound application messages per second (token bucket); over the limit: BusinessMessageReject. */
+  throttle?: { messagesPerSecond: number; burst: number };
+}
+
+/** What admission sees of a Logon (before anything is bound or answered). */
+export interface LogonAttempt {
+  settings: SessionSettings;
+  connection: ConnectionInfo;
+  /** Username (553) and Password (554) as sent; undefined when absent. */
+  username: string | undefined;
+  password: string | undefined;
+  nowMs: number;
+}
+
+/**
+ * Which sessions exist and who may log on to them (the gateway's member directory; the acceptance
+ * server's TW* rule). Called on the acceptor's thread.
+ */
+export interface SessionDirectory {
+  /** The session a Logon names (BeginString, our CompID = its 56, theirs = its 49); undefined: unknown, dropped without a reply. */
+  find(beginString: string, ourCompId: string, theirCompId: string): SessionSettings | undefined;
+  /** undefined: admitted; a string: refused with that Logout text. May settle later (password hashing runs off-thread). */
+  admit(attempt: LogonAttempt): string | undefined | Promise<string | undefined>;
+  /** Whether the session may be logged on at nowMs (its schedule); a live session outside it is logged out. Default: always. */
+  isOpen?(settings: SessionSettings, nowMs: number): boolean;
+  /** Whether a Logon at nowMs must reset both sequences, given the time of the last reset (0: never). Default: no. */
+  resetDue?(settings: SessionSettings, lastResetMs: number, nowMs: number): boolean;
+}
+
+export interface AcceptorConfig {
+  directory: SessionDirectory;
+  /** How long a connection may stay without a Logon, default 10 000 ms. */
+  logonTimeoutMs?: number;
+  /** How long to wait for the Logout answer, default 2 000 ms. */
+  logoutTimeoutMs?: number;
+  /**
+   * Failed logons from one remote address are slowed: the n-th consecutive failure within 15 minutes
+   * delays the next admission by min(delayMs * 2^(n-1), maxDelayMs). Defaults 500 ms and 30 000 ms.
+   */
+  failedLogon?: { delayMs: number; maxDelayMs: number };
+}
+
+/** A directory of one rule: any counterparty CompID accepted by `acceptTarget`, no credentials (tests, acceptance suite). */
+export function openDirectory(o: {
+  beginString: string;
+  senderCompId: string;
+  acceptTarget(targetCompId: string): boolean;
+  defaultApplVerId?: string;
+  resetOnLogon: boolean;
+  nextExpectedMsgSeqNum?: boolean;
+  sendingTimeToleranceMs?: number;
+  throttle?: SessionSettings['throttle'];
+}): SessionDirectory {
+  const cache = new Map<string, SessionSettings>();
+  return {
+    find(beginString, ourCompId, theirCompId) {
+      if (beginString !== o.beginString || ourCompId !== o.senderCompId || !o.acceptTarget(theirCompId)) return undefined;
+      let st = cache.get(theirCompId);
+      if (!st) {
+        st = {
+          beginString,
+          senderCompId: ourCompId,
+          targetCompId: theirCompId,
+          member: theirCompId.slice(0, 8),
+          defaultApplVerId: o.defaultApplVerId,
+          resetOnLogon: o.resetOnLogon,
+          nextExpectedMsgSeqNum: o.nextExpectedMsgSeqNum,
+          sendingTimeToleranceMs: o.sendingTimeToleranceMs,
+          throttle: o.throttle,
+        };
+        cache.set(theirCompId, st);
+      }
+      return st;
+    },
+    admit: () => undefined,
+  };
 }
 
 /** What an application sees of an inbound application message. */
@@ -123,20 +204,53 @@ export class Session {
   /** Close the connection once `pending` is sent. */
   closeAfterFlush = false;
 
+  /** Throttle token bucket (tokens available, time of the last refill). */
+  tokens = 0;
+  tokensAtMs = 0;
+  /** Why the current connection ends, once known (journaled once, on disconnect). */
+  endReason: LogoutReason | -1 = -1;
+  endText = '';
+
+  readonly beginString: string;
+  readonly senderCompId: string;
+  readonly targetCompId: string;
   /** CompIDs as ASCII bytes, for allocation-free comparisons with inbound 49/56. */
   readonly senderBytes: Uint8Array;
   readonly targetBytes: Uint8Array;
+  readonly dict: FixDictionary | undefined;
+  readonly toleranceMs: number;
 
   constructor(
     readonly key: string,
-    readonly beginString: string,
-    readonly senderCompId: string,
-    readonly targetCompId: string,
+    readonly settings: SessionSettings,
   ) {
-    this.senderBytes = ENC.encode(senderCompId);
-    this.targetBytes = ENC.encode(targetCompId);
+    this.beginString = settings.beginString;
+    this.senderCompId = settings.senderCompId;
+    this.targetCompId = settings.targetCompId;
+    this.senderBytes = ENC.encode(settings.senderCompId);
+    this.targetBytes = ENC.encode(settings.targetCompId);
+    this.dict = dictionaryFor(settings.beginString);
+    this.toleranceMs = settings.sendingTimeToleranceMs ?? 120_000;
+    this.tokens = settings.throttle?.burst ?? 0;
   }
 }
+
+/** A Logon waiting for admission (credentials checked off-thread, or slowed after failures). */
+interface PendingLogon {
+  settings: SessionSettings;
+  /** Copy of the Logon. */
+  bytes: Uint8Array;
+  /** Admission starts at this time (failed-logon slowing); -1 once started. */
+  dueMs: number;
+  /** Messages that arrived while waiting (copies), processed after the Logon; bounded. */
+  backlog: Uint8Array[];
+}
+
+/** Most messages a connection may send while its Logon waits for admission. */
+const MAX_LOGON_BACKLOG = 64;
+/** Failed-logon memory: remote addresses kept, and how long a failure counts. */
+const MAX_FAILURE_ADDRESSES = 10_000;
+const FAILURE_WINDOW_MS = 15 * 60_000;
 
 /** Connection state before and after logon. */
 interface Conn {
@@ -144,6 +258,8 @@ interface Conn {
   session: Session | undefined;
   connectedAt: number;
   closing: boolean;
+  info: ConnectionInfo;
+  pendingLogon: PendingLogon | undefined;
 }
 
 export class SessionAcceptor implements TransportHandler {
@@ -151,8 +267,8 @@ export class SessionAcceptor implements TransportHandler {
   private readonly conns = new Map<number, Conn>();
   private readonly sessions = new Map<string, Session>();
   private readonly builder = new FixBuilder();
-  private readonly dict: FixDictionary | undefined;
-  private readonly tolerance: number;
+  /** Consecutive failed logons per remote address (bounded; see AcceptorConfig.failedLogon). */
+  private readonly failures = new Map<string, { count: number; lastMs: number }>();
   /** Re-entrancy guard of drainQueue. */
   private processingQueued = false;
   /** SendingTime text of `stampMs` (messages sent within one millisecond share it). */
@@ -166,23 +282,28 @@ export class SessionAcceptor implements TransportHandler {
     private readonly app: SessionApplication,
     private readonly reparse: (bytes: Uint8Array, visit: (m: FixMessage) => void) => void,
   ) {
-    this.dict = dictionaryFor(config.beginString);
-    this.tolerance = config.sendingTimeToleranceMs ?? 120_000;
   }
 
-  /** Sessions that exist (for tests and operators). */
+  /** The session with this counterparty CompID, once it has been logged on to (tests and operators). */
   session(targetCompId: string): Session | undefined {
-    return this.sessions.get(this.keyOf(targetCompId));
+    for (const s of this.sessions.values()) if (s.targetCompId === targetCompId) return s;
+    return undefined;
   }
 
-  private keyOf(target: string): string {
-    return `${this.config.beginString}:${this.config.senderCompId}->${target}`;
+  /** Every session logged on to since start (operators). */
+  allSessions(): IterableIterator<Session> {
+    return this.sessions.values();
+  }
+
+  /** The store key of a session: stable text, mapped to a journal sessionId by the store. */
+  static keyOf(st: SessionSettings): string {
+    return `${st.beginString}:${st.senderCompId}->${st.targetCompId}`;
   }
 
   // ------------------------------------------------------------------ transport events
 
-  onConnected(connectionId: number, _info: ConnectionInfo): void {
-    this.conns.set(connectionId, { id: connectionId, session: undefined, connectedAt: this.clock.now(), closing: false });
+  onConnected(connectionId: number, info: ConnectionInfo): void {
+    this.conns.set(connectionId, { id: connectionId, session: undefined, connectedAt: this.clock.now(), closing: false, info, pendingLogon: undefined });
   }
 
   onGarbled(): void {
@@ -203,6 +324,11 @@ export class SessionAcceptor implements TransportHandler {
     this.conns.delete(connectionId);
     const s = c.session;
     if (s && s.connectionId === connectionId) {
+      if (s.loggedOn || s.endReason !== -1) {
+        this.store.recordLogout(s.key, s.endReason === -1 ? LogoutReason.TransportClosed : s.endReason, s.endText);
+      }
+      s.endReason = -1;
+      s.endText = '';
       s.connectionId = -1;
       s.loggedOn = false;
       s.queue.clear();
@@ -231,6 +357,12 @@ export class SessionAcceptor implements TransportHandler {
   onMessage(connectionId: number, m: FixMessage): void {
     const c = this.conns.get(connectionId);
     if (!c || c.closing) return;
+    const p = c.pendingLogon;
+    if (p !== undefined) {
+      if (p.backlog.length >= MAX_LOGON_BACKLOG) this.disconnect(c);
+      else p.backlog.push(m.buffer.slice(m.rawOffset, m.rawOffset + m.rawLength));
+      return;
+    }
     if (c.session === undefined) {
       this.onFirstMessage(c, m);
       return;
@@ -240,46 +372,143 @@ export class SessionAcceptor implements TransportHandler {
 
   // ------------------------------------------------------------------ logon
 
+  /**
+   * The first message of a connection: a Logon naming a configured session, with a sane HeartBtInt and
+   * SendingTime and a valid layout, or the connection is dropped without a reply (QuickFIX). Then
+   * admission (credentials, schedule), possibly later (off-thread hashing, failed-logon slowing).
+   */
   private onFirstMessage(c: Conn, m: FixMessage): void {
     const now = this.clock.now();
-    const msgType = m.msgType;
-    const begin = m.getString(8);
-    const target = m.getString(49) ?? '';
-    const sender = m.getString(56) ?? '';
-    if (msgType !== 'A' || begin !== this.config.beginString || sender !== this.config.senderCompId || !this.config.acceptTarget(target)) {
+    const begin = m.getString(8) ?? '';
+    const settings = m.msgType === 'A' ? this.config.directory.find(begin, m.getString(56) ?? '', m.getString(49) ?? '') : undefined;
+    if (settings === undefined) {
       this.disconnect(c);
       return;
     }
-    const key = this.keyOf(target);
-    let s = this.sessions.get(key);
-    if (s && s.connectionId !== -1) {
+    const live = this.sessions.get(SessionAcceptor.keyOf(settings));
+    if (live && live.connectionId !== -1) {
       // A second logon for a live session is refused without touching the live one.
       this.disconnect(c);
       return;
     }
+    const hb = m.getInt(108);
+    const sendingTime = parseUtcTimestamp(m.getString(52) ?? '');
+    const dict = dictionaryFor(settings.beginString);
+    if (
+      !Number.isSafeInteger(hb) ||
+      hb < 0 ||
+      Number.isNaN(sendingTime) ||
+      Math.abs(now - sendingTime) > (settings.sendingTimeToleranceMs ?? 120_000) ||
+      (dict !== undefined && validateMessage(dict, m, 'A') !== undefined)
+    ) {
+      // A Logon with a bad SendingTime or layout is not answered: disconnect (QuickFIX, script 1d).
+      this.disconnect(c);
+      return;
+    }
+    const f = this.failures.get(c.info.remoteAddress);
+    const fo = this.config.failedLogon ?? { delayMs: 500, maxDelayMs: 30_000 };
+    const delay = f && now - f.lastMs < FAILURE_WINDOW_MS ? Math.min(fo.delayMs * 2 ** (f.count - 1), fo.maxDelayMs) : 0;
+    c.pendingLogon = { settings, bytes: m.buffer.slice(m.rawOffset, m.rawOffset + m.rawLength), dueMs: now + delay, backlog: [] };
+    if (delay === 0) this.admit(c);
+  }
+
+  /** Runs admission for the connection's pending Logon (from onFirstMessage or tick once due). */
+  private admit(c: Conn): void {
+    const p = c.pendingLogon!;
+    p.dueMs = -1;
+    const now = this.clock.now();
+    let username: string | undefined;
+    let password: string | undefined;
+    this.reparse(p.bytes, (m) => {
+      username = m.getString(553);
+      password = m.getString(554);
+    });
+    const directory = this.config.directory;
+    let verdict: string | undefined | Promise<string | undefined>;
+    if (directory.isOpen && !directory.isOpen(p.settings, now)) verdict = 'Logon outside the session schedule';
+    else {
+      const hb = p.settings.heartbeat;
+      let hbOk = true;
+      if (hb) this.reparse(p.bytes, (m) => (hbOk = m.getInt(108) >= hb.minSeconds && m.getInt(108) <= hb.maxSeconds));
+      verdict = hbOk ? directory.admit({ settings: p.settings, connection: c.info, username, password, nowMs: now }) : `HeartBtInt must be between ${hb!.minSeconds} and ${hb!.maxSeconds} seconds`;
+    }
+    if (verdict instanceof Promise) {
+      verdict.then(
+        (v) => this.admitted(c, v),
+        () => this.admitted(c, 'Logon could not be verified'),
+      );
+    } else {
+      this.admitted(c, verdict);
+    }
+  }
+
+  /** Admission decided: log on (then process what arrived meanwhile) or refuse with a Logout text. */
+  private admitted(c: Conn, refusal: string | undefined): void {
+    const p = c.pendingLogon;
+    if (p === undefined || c.closing || this.conns.get(c.id) !== c) return;
+    c.pendingLogon = undefined;
+    const key = SessionAcceptor.keyOf(p.settings);
+    let s = this.sessions.get(key);
+    if (s && s.connectionId !== -1) {
+      // Another connection logged on to this session while this one waited.
+      this.disconnect(c);
+      return;
+    }
     if (!s) {
-      s = new Session(key, this.config.beginString, this.config.senderCompId, target);
+      s = new Session(key, p.settings);
       this.sessions.set(key, s);
     }
+    const remote = c.info.remoteAddress;
+    if (refusal !== undefined) {
+      this.noteFailure(remote);
+      this.refuse(c, s, refusal);
+      return;
+    }
+    this.failures.delete(remote);
+    const session = s;
+    this.reparse(p.bytes, (m) => this.logon(c, session, m));
+    for (const bytes of p.backlog) {
+      if (c.closing || c.session !== session) break;
+      this.reparse(bytes, (m) => this.process(c, session, m));
+    }
+  }
+
+  private noteFailure(remote: string): void {
+    const now = this.clock.now();
+    const f = this.failures.get(remote);
+    if (f && now - f.lastMs < FAILURE_WINDOW_MS) {
+      f.count++;
+      f.lastMs = now;
+      this.failures.delete(remote);
+      this.failures.set(remote, f); // most recent last: eviction drops the oldest
+    } else {
+      if (f) this.failures.delete(remote);
+      this.failures.set(remote, { count: 1, lastMs: now });
+    }
+    if (this.failures.size > MAX_FAILURE_ADDRESSES) this.failures.delete(this.failures.keys().next().value!);
+  }
+
+  /**
+   * A refused Logon: journaled (SessionLogout, AuthenticationFailed), answered with a Logout carrying
+   * the reason from the session's own sequence (so the member's engine stays in step), then closed.
+   * Nothing the connection sent is consumed.
+   */
+  private refuse(c: Conn, s: Session, text: string): void {
+    const st = this.store.recover(s.key);
+    s.nextSenderSeq = st.nextSenderSeq;
+    s.nextTargetSeq = st.nextTargetSeq;
+    c.session = s;
+    s.connectionId = c.id;
+    s.endReason = LogoutReason.AuthenticationFailed;
+    s.endText = text;
+    this.sendLogout(s, text);
+    this.disconnect(c);
+  }
+
+  /** An admitted Logon: bind, recover or reset sequences, answer, then handle its sequence number. */
+  private logon(c: Conn, s: Session, m: FixMessage): void {
+    const now = this.clock.now();
     const hb = m.getInt(108);
-    if (!Number.isSafeInteger(hb) || hb < 0) {
-      this.disconnect(c);
-      return;
-    }
-    const sendingTime = parseUtcTimestamp(m.getString(52) ?? '');
-    if (Number.isNaN(sendingTime) || Math.abs(now - sendingTime) > this.tolerance) {
-      // A Logon with a bad SendingTime is not answered: disconnect (QuickFIX, script 1d).
-      this.disconnect(c);
-      return;
-    }
-    const dict = this.dict;
-    if (dict) {
-      const r = validateMessage(dict, m, 'A');
-      if (r) {
-        this.disconnect(c);
-        return;
-      }
-    }
     c.session = s;
     s.connectionId = c.id;
     this.loadSequences(s, m);
@@ -289,6 +518,11 @@ export class SessionAcceptor implements TransportHandler {
     s.testRequestsSent = 0;
     s.logoutSentAt = -1;
     s.lastReceivedMs = now;
+    s.endReason = -1;
+    s.endText = '';
+    s.tokens = s.settings.throttle?.burst ?? 0;
+    s.tokensAtMs = now;
+    const st = s.settings;
     const reset = m.valueEquals(141, Y);
     const fields: OutField[] = [
       ['98', '0'],
@@ -296,11 +530,21 @@ export class SessionAcceptor implements TransportHandler {
     ];
     if (reset) fields.push(['141', 'Y']);
     // NextExpectedMsgSeqNum (FIX 4.4+): the MsgSeqNum we expect after this Logon.
-    if (this.config.nextExpectedMsgSeqNum) fields.push(['789', String(seq === s.nextTargetSeq ? seq + 1 : s.nextTargetSeq)]);
-    if (this.config.beginString === 'FIXT.1.1' && this.config.defaultApplVerId) fields.push(['1137', this.config.defaultApplVerId]);
+    if (st.nextExpectedMsgSeqNum) fields.push(['789', String(seq === s.nextTargetSeq ? seq + 1 : s.nextTargetSeq)]);
+    if (st.beginString === 'FIXT.1.1' && st.defaultApplVerId) fields.push(['1137', st.defaultApplVerId]);
+    this.store.recordLogon(s.key, {
+      connectionId: c.id,
+      heartBtInt: hb,
+      nextSenderSeq: s.nextSenderSeq,
+      nextTargetSeq: s.nextTargetSeq,
+      beginString: st.beginString,
+      theirCompId: st.targetCompId,
+      ourCompId: st.senderCompId,
+      member: st.member,
+    });
     this.sendApp(s, 'A', fields, -1);
     const theirNext = m.getInt(789);
-    if (this.config.nextExpectedMsgSeqNum && Number.isSafeInteger(theirNext) && theirNext > 0 && theirNext < s.nextSenderSeq - 1) {
+    if (st.nextExpectedMsgSeqNum && Number.isSafeInteger(theirNext) && theirNext > 0 && theirNext < s.nextSenderSeq - 1) {
       // They missed our messages theirNext..(our Logon - 1): resend them (GapFill for admin) at once.
       this.resendRange(s, theirNext, s.nextSenderSeq - 2);
     }
@@ -310,7 +554,7 @@ export class SessionAcceptor implements TransportHandler {
       return;
     }
     if (seq < s.nextTargetSeq) {
-      this.sendLogout(s, `MsgSeqNum too low, expecting ${s.nextTargetSeq} but received ${seq}`);
+      this.endSession(s, LogoutReason.SequenceTooLow, `MsgSeqNum too low, expecting ${s.nextTargetSeq} but received ${seq}`);
       this.disconnect(c);
       return;
     }
@@ -318,13 +562,23 @@ export class SessionAcceptor implements TransportHandler {
     s.nextTargetSeq = seq + 1;
   }
 
+  /** Sends a Logout with `text` and notes why the session ends (journaled on disconnect). */
+  private endSession(s: Session, reason: LogoutReason, text: string): void {
+    if (s.endReason === -1) {
+      s.endReason = reason;
+      s.endText = text;
+    }
+    this.sendLogout(s, text);
+  }
+
   private loadSequences(s: Session, m: FixMessage): void {
-    if (this.config.resetOnLogon || m.valueEquals(141, Y)) {
+    const st = this.store.recover(s.key);
+    const due = this.config.directory.resetDue?.(s.settings, this.store.lastResetMs(s.key), this.clock.now()) ?? false;
+    if (s.settings.resetOnLogon || due || m.valueEquals(141, Y)) {
       this.store.reset(s.key, 1, 1);
       s.nextSenderSeq = 1;
       s.nextTargetSeq = 1;
     } else {
-      const st = this.store.recover(s.key);
       s.nextSenderSeq = st.nextSenderSeq;
       s.nextTargetSeq = st.nextTargetSeq;
     }
@@ -338,12 +592,12 @@ export class SessionAcceptor implements TransportHandler {
     s.testRequestsSent = 0;
     const msgType = m.msgType;
     if (m.getString(8) !== s.beginString) {
-      this.sendLogout(s, 'Incorrect BeginString');
+      this.endSession(s, LogoutReason.ProtocolError, 'Incorrect BeginString');
       this.disconnect(c);
       return;
     }
     const seq = m.getInt(34);
-    const dict = this.dict;
+    const dict = s.dict;
     if (dict) {
       const r = validateMessage(dict, m, msgType);
       if (r) {
@@ -384,7 +638,7 @@ export class SessionAcceptor implements TransportHandler {
         ['108', String(Number.isSafeInteger(hb) ? hb : s.heartbeatMs / 1000)],
         ['141', 'Y'],
       ];
-      if (this.config.beginString === 'FIXT.1.1' && this.config.defaultApplVerId) f.push(['1137', this.config.defaultApplVerId]);
+      if (s.beginString === 'FIXT.1.1' && s.settings.defaultApplVerId) f.push(['1137', s.settings.defaultApplVerId]);
       this.sendApp(s, 'A', f, -1);
       this.consume(s, seq, msgType, m);
       return;
@@ -404,6 +658,10 @@ export class SessionAcceptor implements TransportHandler {
     if (msgType === '5') {
       // Logout is honoured even with a sequence gap.
       if (seq >= s.nextTargetSeq) this.consume(s, seq, msgType, m);
+      if (s.endReason === -1) {
+        s.endReason = LogoutReason.Normal;
+        s.endText = m.getString(58) ?? '';
+      }
       if (s.logoutSentAt < 0) this.sendLogout(s, '');
       this.disconnect(c);
       return;
@@ -417,7 +675,7 @@ export class SessionAcceptor implements TransportHandler {
         this.checkPossDup(c, s, m, msgType);
         return;
       }
-      this.sendLogout(s, `MsgSeqNum too low, expecting ${s.nextTargetSeq} but received ${seq}`);
+      this.endSession(s, LogoutReason.SequenceTooLow, `MsgSeqNum too low, expecting ${s.nextTargetSeq} but received ${seq}`);
       this.disconnect(c);
       return;
     }
@@ -429,16 +687,16 @@ export class SessionAcceptor implements TransportHandler {
   private checkCompIds(c: Conn, s: Session, m: FixMessage, msgType: string): boolean {
     if (m.valueEquals(49, s.targetBytes) && m.valueEquals(56, s.senderBytes)) return true;
     this.sendReject(s, m, RejectReason.CompIdProblem, '', msgType);
-    this.sendLogout(s, '');
+    this.endSession(s, LogoutReason.ProtocolError, '');
     this.disconnect(c);
     return false;
   }
 
   private checkSendingTime(c: Conn, s: Session, m: FixMessage, msgType: string, now: number): boolean {
     const t = parseUtcTimestamp(m.getString(52) ?? '');
-    if (!Number.isNaN(t) && Math.abs(now - t) <= this.tolerance) return true;
+    if (!Number.isNaN(t) && Math.abs(now - t) <= s.toleranceMs) return true;
     this.sendReject(s, m, RejectReason.SendingTimeAccuracy, '', msgType);
-    this.sendLogout(s, '');
+    this.endSession(s, LogoutReason.ProtocolError, '');
     this.disconnect(c);
     return false;
   }
@@ -461,7 +719,7 @@ export class SessionAcceptor implements TransportHandler {
     const t = parseUtcTimestamp(m.getString(52) ?? '');
     if (o > t) {
       this.sendReject(s, m, RejectReason.SendingTimeAccuracy, '', msgType);
-      this.sendLogout(s, '');
+      this.endSession(s, LogoutReason.ProtocolError, '');
       this.disconnect(c);
       return false;
     }
@@ -529,24 +787,44 @@ export class SessionAcceptor implements TransportHandler {
       case 'A':
         // A Logon on a logged-on session: QuickFIX logs out.
         this.consume(s, seq, msgType, m);
-        this.sendLogout(s, '');
+        this.endSession(s, LogoutReason.ProtocolError, '');
         this.disconnect(c);
         return;
       default: {
         this.consume(s, seq, msgType, m);
-        const ok = this.app.onAppMessage({ session: s, message: m, msgType });
-        if (!ok) {
-          const f: OutField[] = [
-            ['45', String(seq)],
-            ['58', 'Unsupported Message Type'],
-            ['372', msgType],
-            ['380', '3'],
-          ];
-          if (this.config.beginString === 'FIXT.1.1' && this.config.defaultApplVerId) f.push(['1137', this.config.defaultApplVerId]);
-          this.sendApp(s, 'j', f, -1);
+        if (s.settings.throttle !== undefined && !this.takeToken(s)) {
+          // FIX 5.0 SP2 has THROTTLE_LIMIT_EXCEEDED (8); FIX 4.4 only OTHER (0).
+          this.businessReject(s, seq, msgType, s.beginString === 'FIXT.1.1' ? '8' : '0', 'Throttle limit exceeded');
+          return;
         }
+        const ok = this.app.onAppMessage({ session: s, message: m, msgType });
+        if (!ok) this.businessReject(s, seq, msgType, '3', 'Unsupported Message Type');
       }
     }
+  }
+
+  /** Token bucket of the session's throttle: true when the message may pass. */
+  private takeToken(s: Session): boolean {
+    const t = s.settings.throttle!;
+    const now = this.clock.now();
+    if (now > s.tokensAtMs) {
+      s.tokens = Math.min(t.burst, s.tokens + ((now - s.tokensAtMs) * t.messagesPerSecond) / 1000);
+      s.tokensAtMs = now;
+    }
+    if (s.tokens < 1) return false;
+    s.tokens -= 1;
+    return true;
+  }
+
+  private businessReject(s: Session, seq: number, msgType: string, reason: string, text: string): void {
+    const f: OutField[] = [
+      ['45', String(seq)],
+      ['58', text],
+      ['372', msgType],
+      ['380', reason],
+    ];
+    if (s.beginString === 'FIXT.1.1' && s.settings.defaultApplVerId) f.push(['1137', s.settings.defaultApplVerId]);
+    this.sendApp(s, 'j', f, -1);
   }
 
   private onSequenceReset(s: Session, m: FixMessage, gapFill: boolean, seq: number): void {
@@ -558,7 +836,9 @@ export class SessionAcceptor implements TransportHandler {
       if (gapFill && seq === s.nextTargetSeq) s.nextTargetSeq++;
       return;
     }
+    // The message itself (audit), then the new expected number (recovery must expect newSeq, not seq + 1).
     this.store.appendInbound(s.key, seq, '4', m.buffer, m.rawOffset, m.rawLength);
+    this.store.setNextTarget(s.key, newSeq, gapFill);
     s.nextTargetSeq = newSeq;
   }
 
@@ -590,7 +870,7 @@ export class SessionAcceptor implements TransportHandler {
       if (r.seq !== expect && gapStart < 0) gapStart = expect;
       this.reparse(r.bytes, (om) => {
         const t = om.msgType;
-        const dict = this.dict;
+        const dict = s.dict;
         const c = dict ? messageDef(dict, t) : NOT_FOUND;
         const admin = dict && c !== NOT_FOUND ? isAdminMessage(dict, c) : t.length === 1 && '0123456A5'.includes(t);
         if (admin) {
@@ -625,7 +905,7 @@ export class SessionAcceptor implements TransportHandler {
       [56, s.targetCompId],
       [122, orig],
     ];
-    const others = collectFields(om, this.dict, true);
+    const others = collectFields(om, s.dict, true);
     for (const f of others.header) header.push([Number(f[0]), f[1]]);
     header.sort((a, z) => a[0] - z[0]);
     for (const [t, v] of header) b.field(t, v);
@@ -648,7 +928,7 @@ export class SessionAcceptor implements TransportHandler {
     const body: OutField[] = [];
     for (const f of fields) {
       const t = Number(f[0]);
-      if (Number.isSafeInteger(t) && isHeader(this.dict, t)) header.push([t, f[1]]);
+      if (Number.isSafeInteger(t) && isHeader(s.dict, t)) header.push([t, f[1]]);
       else body.push(f);
     }
     header.sort((a, z) => a[0] - z[0]);
@@ -732,11 +1012,15 @@ export class SessionAcceptor implements TransportHandler {
   /** Drives heartbeats, test requests and timeouts; call periodically. */
   tick(): void {
     const now = this.clock.now();
+    const directory = this.config.directory;
     for (const c of this.conns.values()) {
       if (c.closing) continue;
       const s = c.session;
       if (!s) {
-        if (now - c.connectedAt >= (this.config.logonTimeoutMs ?? 10_000)) this.disconnect(c);
+        const p = c.pendingLogon;
+        if (p !== undefined) {
+          if (p.dueMs >= 0 && now >= p.dueMs) this.admit(c);
+        } else if (now - c.connectedAt >= (this.config.logonTimeoutMs ?? 10_000)) this.disconnect(c);
         continue;
       }
       if (s.connectionId !== c.id || !s.loggedOn) continue;
@@ -744,10 +1028,18 @@ export class SessionAcceptor implements TransportHandler {
         this.disconnect(c);
         continue;
       }
+      if (s.logoutSentAt < 0 && directory.isOpen && !directory.isOpen(s.settings, now)) {
+        this.endSession(s, LogoutReason.AdminRequest, 'End of the session schedule');
+        continue;
+      }
       const hb = s.heartbeatMs;
       if (hb <= 0) continue;
       const idleIn = now - s.lastReceivedMs;
       if (idleIn >= hb * 2.4) {
+        if (s.endReason === -1) {
+          s.endReason = LogoutReason.HeartbeatTimeout;
+          s.endText = `No message for ${Math.round(idleIn / 1000)} s (HeartBtInt ${hb / 1000} s)`;
+        }
         this.disconnect(c);
         continue;
       }

@@ -8,7 +8,7 @@ import type { FixMessage } from '../../src/fix/message.js';
 import { FixBuilder, formatUtcTimestamp, parseUtcTimestamp } from '../../src/session/builder.js';
 import { MemorySessionStore } from '../../src/session/memory-store.js';
 import { Reparser } from '../../src/session/reparse.js';
-import { collectFields, type InboundApp, SessionAcceptor, type SessionApplication } from '../../src/session/session.js';
+import { collectFields, type InboundApp, SessionAcceptor, type SessionApplication, openDirectory } from '../../src/session/session.js';
 import { SEND_OK, type ConnectionInfo, type ListenResult, type SendResult, type Transport } from '../../src/transport/transport.js';
 import { completeMessage, splitFields } from '../conformance/def.js';
 
@@ -57,7 +57,7 @@ function setup(beginString = 'FIX.4.4') {
   const reparser = new Reparser();
   let ref: SessionAcceptor | undefined;
   const acceptor = new SessionAcceptor(
-    { beginString, senderCompId: 'ISLD', acceptTarget: (t) => t.startsWith('TW'), resetOnLogon: true, defaultApplVerId: '9' },
+    { directory: openDirectory({ beginString, senderCompId: 'ISLD', acceptTarget: (t) => t.startsWith('TW'), resetOnLogon: true, defaultApplVerId: '9' }) },
     new MemorySessionStore(),
     { now: () => clock.t },
     new Echo(() => ref!),
@@ -289,7 +289,7 @@ test('replies leave only once their store records are durable, in order; a Logou
   const clock = { t: T0 };
   const reparser = new Reparser();
   const acceptor = new SessionAcceptor(
-    { beginString: 'FIX.4.4', senderCompId: 'ISLD', acceptTarget: () => true, resetOnLogon: true },
+    { directory: openDirectory({ beginString: 'FIX.4.4', senderCompId: 'ISLD', acceptTarget: () => true, resetOnLogon: true }) },
     store,
     { now: () => clock.t },
     { onAppMessage: () => false },
@@ -306,7 +306,7 @@ test('replies leave only once their store records are durable, in order; a Logou
   feed('8=FIX.4.4|35=1|34=2|49=TW1|52=<TIME>|56=ISLD|112=A|');
   t.is(transport.sent.length, 0, 'nothing leaves before durability');
   const posAfterLogon = store.durablePosition() + 100;
-  store.makeDurable(2);
+  store.makeDurable(3); // the reset, the SessionLogon record, the Logon response
   t.deepEqual(
     transport.take().map((m) => m.fields.get('35')),
     ['A'],
@@ -328,7 +328,7 @@ test('NextExpectedMsgSeqNum (789): sent on the Logon response and honoured by re
   const reparser = new Reparser();
   let ref: SessionAcceptor | undefined;
   const acceptor = new SessionAcceptor(
-    { beginString: 'FIX.4.4', senderCompId: 'ISLD', acceptTarget: () => true, resetOnLogon: false, nextExpectedMsgSeqNum: true },
+    { directory: openDirectory({ beginString: 'FIX.4.4', senderCompId: 'ISLD', acceptTarget: () => true, resetOnLogon: false, nextExpectedMsgSeqNum: true }) },
     new MemorySessionStore(),
     { now: () => clock.t },
     new Echo(() => ref!),
