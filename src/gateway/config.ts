@@ -22,6 +22,11 @@ export interface GatewayConfig {
       minVersion?: 'TLSv1.2' | 'TLSv1.3';
     };
     transport?: 'native' | 'node';
+    /** Our CompID for sessions that do not set their own (schema default "CCP"). */
+    senderCompId?: string;
+    sessions?: FixSessionConfig[];
+    failedLogon?: { delayMs?: number; maxDelayMs?: number };
+    logonTimeoutMs?: number;
     maxMessageBytes?: number;
     maxFields?: number;
     sendBufferBytes?: number;
@@ -49,6 +54,25 @@ export interface GatewayConfig {
     feedCpu?: number;
   };
 }
+
+/** One member session (config.schema.json#/definitions/fixSession). */
+export interface FixSessionConfig {
+  sessionId: number;
+  member: string;
+  beginString: 'FIX.4.4' | 'FIXT.1.1';
+  defaultApplVerId?: '9';
+  senderCompId?: string;
+  targetCompId: string;
+  credentials?: { passwordHash?: string; username?: string; tlsSubject?: string };
+  heartbeat?: { minSeconds: number; maxSeconds: number };
+  schedule?: { timeZone?: string; start: string; end: string; weekdays?: Weekday[] };
+  reset?: 'never' | 'onLogon' | 'daily';
+  nextExpectedMsgSeqNum?: boolean;
+  sendingTimeToleranceMs?: number;
+  throttle?: { messagesPerSecond: number; burst?: number };
+}
+
+export type Weekday = 'Mon' | 'Tue' | 'Wed' | 'Thu' | 'Fri' | 'Sat' | 'Sun';
 
 export interface ConfigProblem {
   /** JSON Pointer into the document, e.g. `/fix/tcp/port`; `` for the whole document. */
@@ -100,8 +124,44 @@ export function checkConfig(doc: unknown): ConfigResult {
     const maxMsg = doc.fix.maxMessageBytes;
     if (frame !== undefined && maxMsg !== undefined && maxMsg > frame / 2)
       problems.push({ path: '/fix/maxMessageBytes', found: String(maxMsg), expected: `at most native.maxFrameBytes / 2 (${frame / 2}): a frame holds the message and its index` });
+    checkSessions(doc, problems);
   }
   return problems.length === 0 ? { ok: true, config: doc as GatewayConfig } : { ok: false, problems };
+}
+
+/** Cross-field rules of fix.sessions that JSON Schema cannot state. */
+function checkSessions(doc: GatewayConfig, problems: ConfigProblem[]): void {
+  const ids = new Map<number, number>();
+  const keys = new Map<string, number>();
+  const fallback = doc.fix.senderCompId ?? 'CCP';
+  (doc.fix.sessions ?? []).forEach((s, i) => {
+    const at = `/fix/sessions/${i}`;
+    const firstId = ids.get(s.sessionId);
+    if (firstId !== undefined) problems.push({ path: `${at}/sessionId`, found: String(s.sessionId), expected: `a sessionId no other session uses (sessions/${firstId} has it)` });
+    else ids.set(s.sessionId, i);
+    const key = `${s.beginString}:${s.senderCompId ?? fallback}->${s.targetCompId}`;
+    const firstKey = keys.get(key);
+    if (firstKey !== undefined) problems.push({ path: `${at}/targetCompId`, found: JSON.stringify(s.targetCompId), expected: `a session (BeginString, CompIDs) not configured twice (sessions/${firstKey} is ${key})` });
+    else keys.set(key, i);
+    if (s.defaultApplVerId !== undefined && s.beginString !== 'FIXT.1.1')
+      problems.push({ path: `${at}/defaultApplVerId`, found: JSON.stringify(s.defaultApplVerId), expected: 'nothing: DefaultApplVerID exists only with beginString FIXT.1.1' });
+    if (s.heartbeat && s.heartbeat.minSeconds > s.heartbeat.maxSeconds)
+      problems.push({ path: `${at}/heartbeat/minSeconds`, found: String(s.heartbeat.minSeconds), expected: `at most maxSeconds (${s.heartbeat.maxSeconds})` });
+    if (s.credentials?.tlsSubject !== undefined && doc.fix.tls?.requireClientCert !== true)
+      problems.push({ path: `${at}/credentials/tlsSubject`, found: JSON.stringify(s.credentials.tlsSubject), expected: 'fix.tls.requireClientCert = true (a subject can only be bound to a verified client certificate)' });
+    const tz = s.schedule?.timeZone;
+    if (tz !== undefined && !isTimeZone(tz)) problems.push({ path: `${at}/schedule/timeZone`, found: JSON.stringify(tz), expected: 'an IANA time zone (e.g. "America/New_York", "UTC")' });
+    if (s.schedule && s.schedule.start === s.schedule.end) problems.push({ path: `${at}/schedule/end`, found: JSON.stringify(s.schedule.end), expected: 'a time different from start' });
+  });
+}
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function toProblem(doc: unknown, e: ErrorObject): ConfigProblem {

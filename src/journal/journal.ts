@@ -23,6 +23,13 @@
  * never acknowledge what is not durable); onFailure listeners are told once. (After a failed fsync the
  * page cache state is unknown, so retrying would be a lie.)
  *
+ * CRC engine. The CRC-32C of every record is computed on the JS thread as the record is committed; it
+ * is the largest single cost of an append. With crcEngine "auto" the journal owns one WebAssembly
+ * memory (Crc32cArena) sized for the recovery scan buffer, then ARENA_WRITE_BUFFERS group-commit
+ * buffers and the resend read window; buffers there get their CRCs from the wasm loop (~1.6x the JS
+ * one). The arena never grows (that would detach buffers held by writers and in-flight writes): a
+ * buffer needed beyond it (a long stall of the disk) is an ordinary Buffer with the JS CRC.
+ *
  * Recovery (Journal.open): scans every segment, verifies length, position, record type and CRC of each
  * record, visits valid records in order, and stops at the first record that is not valid (length 0 or
  * bad CRC or misplaced). What follows that point decides between the two cases:
@@ -44,7 +51,7 @@
 import * as nodeFs from 'node:fs';
 import * as path from 'node:path';
 import { GatewayError } from '../codec/errors.js';
-import { crc32cUpdate, crc32cUpdateAligned } from './crc32c.js';
+import { Crc32cArena, crc32cUpdateAligned } from './crc32c.js';
 
 export const JournalErrorCode = {
   /** A write or fdatasync failed earlier; the journal accepts nothing more. */
@@ -112,6 +119,12 @@ export interface JournalOptions {
   fs?: JournalFs;
   /** Wall clock in nanoseconds since the Unix epoch (a double: ~0.25 us resolution). */
   nowNs?: () => number;
+  /**
+   * CRC-32C engine. "auto" (default): record CRCs are computed in WebAssembly over buffers that live in
+   * its memory (see "CRC engine" in the module comment), in JS where the runtime has no WebAssembly.
+   * "js": always the JS tables. The bytes on disk are the same either way.
+   */
+  crcEngine?: 'auto' | 'js';
 }
 
 export interface RecoveryReport {
@@ -138,11 +151,17 @@ export interface RecoveryReport {
  */
 export type RecordVisitor = (recordType: number, sessionId: number, position: number, buf: Uint8Array, offset: number, length: number) => void;
 
-interface WriteBuffer {
+/** A buffer and how its ranges get their CRC (see crcOf). */
+interface CrcBuffer {
   readonly bytes: Buffer;
-  readonly view: DataView;
-  /** Int32 view of `bytes` for the word-wise CRC. */
+  /** Int32 view of `bytes` for the word-wise JS CRC (and the little-endian header stores). */
   readonly words: Int32Array;
+  /** Offset of bytes[0] in the journal's Crc32cArena, or -1 when the buffer is not in it (JS CRC). */
+  readonly arenaOffset: number;
+}
+
+interface WriteBuffer extends CrcBuffer {
+  readonly view: DataView;
   /** Stream position of bytes[0]. */
   start: number;
   used: number;
@@ -160,6 +179,7 @@ interface Segment {
 }
 
 const align8 = (n: number): number => (n + 7) & ~7;
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const SEGMENT_RE = /^(\d{20})\.journal$/;
 
 function segmentName(start: number): string {
@@ -218,10 +238,14 @@ export class Journal {
   readonly #readFds = new Map<number, number>();
   /** Records up to here (exclusive) have been written to the files (page cache at least). */
   #writtenEnd: number;
-  /** Statistics. */
-  readonly stats = { flushes: 0, bufferAllocations: 0, records: 0 };
+  /** Statistics (arenaBuffers: how many of the bufferAllocations live in the wasm arena). */
+  readonly stats = { flushes: 0, bufferAllocations: 0, arenaBuffers: 0, records: 0 };
 
-  private constructor(options: JournalOptions, report: RecoveryReport, segment: Segment) {
+  readonly #arena: Crc32cArena | null;
+  /** Arena room reserved for the resend read window (taken at the first read from a file), -1 when none. */
+  readonly #windowAt: number;
+
+  private constructor(options: JournalOptions, report: RecoveryReport, segment: Segment, arena: Crc32cArena | null) {
     this.dir = options.dir;
     this.durability = options.durability ?? 'fsync';
     this.segmentBytes = options.segmentBytes ?? 256 * 1024 * 1024;
@@ -234,6 +258,8 @@ export class Journal {
     this.#writtenEnd = report.endPosition;
     this.#lastAppended = report.lastPosition;
     this.#durable = report.lastPosition;
+    this.#arena = arena;
+    this.#windowAt = arena !== null ? arena.alloc(windowBytes(this.bufferBytes)) : -1;
     this.#active = this.#newBuffer();
     this.#active.start = this.#end;
     this.#active.segment = segment;
@@ -257,10 +283,13 @@ export class Journal {
       throw new GatewayError(JournalErrorCode.JOURNAL_CONFIG, 'bufferBytes must be a multiple of 8 and >= 4096', { bufferBytes });
     }
     fs.mkdirSync(options.dir, { recursive: true });
-    const report = recover(fs, options.dir, segmentBytes, bufferBytes, options.onCorruption ?? 'throw', visit);
+    const arena = (options.crcEngine ?? 'auto') === 'auto' ? Crc32cArena.create(arenaCapacity(segmentBytes, bufferBytes)) : null;
+    const mark = arena?.mark() ?? 0;
+    const report = recover(fs, options.dir, segmentBytes, bufferBytes, options.onCorruption ?? 'throw', arena, visit);
+    arena?.release(mark); // the scan buffer's room goes to the write buffers
     const index = Math.floor(report.endPosition / segmentBytes);
     const segment = openSegment(fs, options.dir, index, segmentBytes);
-    return new Journal(options, report, segment);
+    return new Journal(options, report, segment, arena);
   }
 
   /** Start of the last record that is durable (under the configured durability); -1 when none. */
@@ -346,10 +375,28 @@ export class Journal {
     const at = this.#recordStart;
     const length = RECORD_HEADER_LENGTH + bodyLength;
     const position = this.#end;
-    writeHeader(a.view, at, length, position, this.recordTimeNs, recordType, flags, sessionId);
     const padded = align8(length);
-    for (let i = at + length; i < at + padded; i++) a.bytes[i] = 0; // at most 7 bytes: cheaper than fill()
-    a.view.setUint32(at + 4, crc32cUpdateAligned(0, a.bytes, a.words, at, length), true);
+    const bytes = a.bytes;
+    for (let i = at + length; i < at + padded; i++) bytes[i] = 0; // at most 7 bytes: cheaper than fill()
+    if (LITTLE_ENDIAN) {
+      // Header through the Int32 view (`at` is 8-aligned): stores wrap modulo 2^32, as the uint32 fields need.
+      const w = a.words;
+      const i = at >> 2;
+      const t = this.recordTimeNs;
+      const tHi = Math.floor(t / 4294967296);
+      w[i] = length;
+      w[i + 1] = 0;
+      w[i + 2] = position;
+      w[i + 3] = Math.floor(position / 4294967296);
+      w[i + 4] = t - tHi * 4294967296;
+      w[i + 5] = tHi;
+      w[i + 6] = (recordType & 0xffff) | (flags << 16);
+      w[i + 7] = sessionId;
+      w[i + 1] = a.arenaOffset >= 0 ? this.#arena!.update(0, a.arenaOffset + at, length) : crc32cUpdateAligned(0, bytes, w, at, length);
+    } else {
+      writeHeader(a.view, at, length, position, this.recordTimeNs, recordType, flags, sessionId);
+      a.view.setUint32(at + 4, crcOf(this.#arena, a, 0, at, length), true);
+    }
     a.used = at + padded;
     a.lastRecord = at;
     this.#end = position + padded;
@@ -413,9 +460,9 @@ export class Journal {
 
   #newBuffer(): WriteBuffer {
     this.stats.bufferAllocations++;
-    const bytes = Buffer.alloc(this.bufferBytes);
-    const words = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 2);
-    return { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), words, start: 0, used: 0, lastRecord: -1, segment: this.#segment };
+    const { bytes, words, arenaOffset } = allocCrcBuffer(this.#arena, this.bufferBytes);
+    if (arenaOffset >= 0) this.stats.arenaBuffers++;
+    return { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), words, arenaOffset, start: 0, used: 0, lastRecord: -1, segment: this.#segment };
   }
 
   /** Close the active buffer (if it holds anything) and start a new one at #end. */
@@ -458,7 +505,7 @@ export class Journal {
       const a = this.#active.used + RECORD_HEADER_LENGTH > this.#active.bytes.length ? (this.#seal(), this.#active) : this.#active;
       const at = a.used;
       writeHeader(a.view, at, RECORD_HEADER_LENGTH, this.#end, this.#nowNs(), RT_PADDING, 0, 0xffffffff);
-      a.view.setUint32(at + 4, crc32cUpdate(0, a.bytes, at, RECORD_HEADER_LENGTH), true);
+      a.view.setUint32(at + 4, crcOf(this.#arena, a, 0, at, RECORD_HEADER_LENGTH), true);
       a.used += RECORD_HEADER_LENGTH;
       a.lastRecord = at;
     }
@@ -502,7 +549,7 @@ export class Journal {
       const len = b.view.getUint32(at, true);
       b.view.setUint16(at + 26, b.view.getUint16(at + 26, true) | FLAG_BATCH_END, true);
       b.view.setUint32(at + 4, 0, true);
-      b.view.setUint32(at + 4, crc32cUpdate(0, b.bytes, at, len), true);
+      b.view.setUint32(at + 4, crcOf(this.#arena, b, 0, at, len), true);
     }
     this.#inFlight = b;
     this.#inFlightWritten = 0;
@@ -584,7 +631,7 @@ export class Journal {
     return null;
   }
 
-  #window: Buffer = Buffer.alloc(0);
+  #window: CrcBuffer = { bytes: Buffer.alloc(0), words: new Int32Array(0), arenaOffset: -1 };
   #windowStart = 0;
   #windowEnd = 0;
 
@@ -594,7 +641,7 @@ export class Journal {
     }
     if (position < this.#windowStart || position + RECORD_HEADER_LENGTH > this.#windowEnd) this.#fillWindow(position, RECORD_HEADER_LENGTH);
     let off = position - this.#windowStart;
-    const len = this.#window.readUInt32LE(off);
+    const len = this.#window.bytes.readUInt32LE(off);
     if (len < RECORD_HEADER_LENGTH || position + len > this.#writtenEnd) {
       throw new GatewayError(JournalErrorCode.JOURNAL_CORRUPT, 'bad record length', { position, len });
     }
@@ -602,10 +649,10 @@ export class Journal {
       this.#fillWindow(position, len);
       off = 0;
     }
-    const w = this.#window;
+    const w = this.#window.bytes;
     const stored = w.readUInt32LE(off + 4);
     w.writeUInt32LE(0, off + 4);
-    const crc = crc32cUpdate(0, w, off, len);
+    const crc = crcOf(this.#arena, this.#window, 0, off, len);
     w.writeUInt32LE(stored, off + 4);
     if (crc !== stored || w.readUIntLE(off + 8, 6) !== position) {
       throw new GatewayError(JournalErrorCode.JOURNAL_CORRUPT, 'record does not check (CRC or position)', { position });
@@ -624,13 +671,17 @@ export class Journal {
       fd = this.#fs.openSync(path.join(this.dir, segmentName(segStart)), 'r');
       this.#readFds.set(segIndex, fd);
     }
-    const size = Math.max(min, 1024 * 1024);
-    if (this.#window.length < size) this.#window = Buffer.alloc(size);
+    if (this.#window.bytes.length < min) {
+      // Once, at the size every record fits (records are at most bufferBytes); larger only for a damaged length.
+      const size = Math.max(min, windowBytes(this.bufferBytes));
+      this.#window = size === windowBytes(this.bufferBytes) && this.#windowAt >= 0 ? crcBufferAt(this.#arena!, this.#windowAt, size) : allocCrcBuffer(null, size);
+    }
+    const win = this.#window.bytes;
     const limit = Math.min(segStart + this.segmentBytes, this.#writtenEnd);
-    const want = Math.min(this.#window.length, limit - position);
+    const want = Math.min(win.length, limit - position);
     let got = 0;
     while (got < want) {
-      const n = this.#fs.readSync(fd, this.#window, got, want - got, position - segStart + got);
+      const n = this.#fs.readSync(fd, win, got, want - got, position - segStart + got);
       if (n === 0) break;
       got += n;
     }
@@ -664,6 +715,42 @@ export function writeU64(v: DataView, at: number, value: number): void {
   v.setUint32(at + 4, hi >>> 0, true);
 }
 
+/** Group-commit buffers the arena has room for (beyond them, buffers are plain and use the JS CRC). */
+const ARENA_WRITE_BUFFERS = 6;
+
+/** Size of the resend read window: at least 1 MiB, and every record fits. */
+function windowBytes(bufferBytes: number): number {
+  return Math.max(1024 * 1024, bufferBytes);
+}
+
+/**
+ * Arena room: the recovery scan buffer first (released after open), then the resend window and at least
+ * ARENA_WRITE_BUFFERS write buffers.
+ */
+function arenaCapacity(segmentBytes: number, bufferBytes: number): number {
+  const scan = scanBufferBytes(segmentBytes, bufferBytes) + 64;
+  const run = ARENA_WRITE_BUFFERS * (bufferBytes + 64) + windowBytes(bufferBytes) + 64;
+  return Math.max(scan, run);
+}
+
+/** A buffer of `length` bytes, in `arena` when it has room (then not zeroed: callers write before they read). */
+function allocCrcBuffer(arena: Crc32cArena | null, length: number): CrcBuffer {
+  const at = arena !== null ? arena.alloc(length) : -1;
+  if (at >= 0) return crcBufferAt(arena!, at, length);
+  const bytes = Buffer.alloc(length);
+  return { bytes, words: new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 2), arenaOffset: -1 };
+}
+
+function crcBufferAt(arena: Crc32cArena, at: number, length: number): CrcBuffer {
+  const bytes = Buffer.from(arena.buffer, at, length);
+  return { bytes, words: new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 2), arenaOffset: at };
+}
+
+/** crc32cUpdate over `b.bytes[at, at + length)`, `at` 4-aligned: the wasm engine when `b` is in the arena. */
+function crcOf(arena: Crc32cArena | null, b: CrcBuffer, crc: number, at: number, length: number): number {
+  return b.arenaOffset >= 0 ? arena!.update(crc, b.arenaOffset + at, length) : crc32cUpdateAligned(crc, b.bytes, b.words, at, length);
+}
+
 /** Open segment `index`, creating it full size (zero-filled) and syncing the directory when new. */
 function openSegment(fs: JournalFs, dir: string, index: number, segmentBytes: number): Segment {
   const start = index * segmentBytes;
@@ -695,23 +782,31 @@ function syncDir(fs: JournalFs, dir: string): void {
 
 const SCAN_CHUNK = 8 * 1024 * 1024;
 
-/** Is there a valid record at `off` in `buf` for stream position `pos`? Returns its length or 0. */
-function validRecordAt(buf: Buffer, words: Int32Array, off: number, avail: number, pos: number, segRemain: number): number {
+/** Recovery's chunk buffer: a chunk plus the largest record (a record is never larger than a buffer). */
+function scanBufferBytes(segmentBytes: number, bufferBytes: number): number {
+  return Math.min(SCAN_CHUNK, segmentBytes) + bufferBytes + RECORD_HEADER_LENGTH;
+}
+
+/**
+ * Is there a valid record at `off` in `cb.bytes` for stream position `pos`? Returns its length or 0.
+ * (The stored CRC is zeroed for the check and put back: the buffer is recovery's own.)
+ */
+function validRecordAt(arena: Crc32cArena | null, cb: CrcBuffer, off: number, avail: number, pos: number, segRemain: number): number {
+  const buf = cb.bytes;
   if (avail < RECORD_HEADER_LENGTH) return 0;
   const len = buf.readUInt32LE(off);
   if (len < RECORD_HEADER_LENGTH || len > avail || len > segRemain) return 0;
   if (buf.readUInt32LE(off + 8) !== pos >>> 0 || buf.readUInt32LE(off + 12) !== Math.floor(pos / 4294967296)) return 0;
   const rt = buf.readUInt16LE(off + 24);
   if (rt > RT_MAX || (rt === RT_PADDING && len !== RECORD_HEADER_LENGTH)) return 0;
-  const stored = buf.readUInt32LE(off + 4);
-  let crc = crc32cUpdate(0, buf, off, 4);
-  crc = crc32cUpdate(crc, ZERO4, 0, 4);
-  crc = crc32cUpdateAligned(crc, buf, words, off + 8, len - 8);
-  return crc === stored ? len : 0;
+  const stored = cb.words[(off >> 2) + 1]!;
+  cb.words[(off >> 2) + 1] = 0;
+  const crc = crcOf(arena, cb, 0, off, len);
+  cb.words[(off >> 2) + 1] = stored;
+  return crc === stored >>> 0 ? len : 0;
 }
-const ZERO4 = new Uint8Array(4);
 
-function recover(fs: JournalFs, dir: string, segmentBytes: number, window: number, onCorruption: 'throw' | 'truncate', visit?: RecordVisitor): RecoveryReport {
+function recover(fs: JournalFs, dir: string, segmentBytes: number, window: number, onCorruption: 'throw' | 'truncate', arena: Crc32cArena | null, visit?: RecordVisitor): RecoveryReport {
   const t0 = performance.now();
   const segs = listSegments(fs, dir);
   const report: RecoveryReport = { segments: segs.length, records: 0, endPosition: 0, lastPosition: -1, truncatedAt: -1, discardedBytes: 0, discardedRecords: 0, corruption: false, durationMs: 0 };
@@ -720,10 +815,9 @@ function recover(fs: JournalFs, dir: string, segmentBytes: number, window: numbe
       throw new GatewayError(JournalErrorCode.JOURNAL_CORRUPT, 'segment files are not contiguous for this segmentBytes', { file: segs[i]!.file, expectedStart: i * segmentBytes });
     }
   }
-  // Chunk buffer: big enough for the largest record (a record is never larger than a buffer) plus a chunk.
   const chunk = Math.min(SCAN_CHUNK, segmentBytes);
-  const buf = Buffer.alloc(chunk + window + RECORD_HEADER_LENGTH);
-  const words = new Int32Array(buf.buffer, buf.byteOffset, buf.byteLength >> 2);
+  const cb = allocCrcBuffer(arena, scanBufferBytes(segmentBytes, window));
+  const buf = cb.bytes;
   let end = -1; // stream position of the first invalid byte, when found
   let segIdx = 0;
   for (; segIdx < segs.length && end < 0; segIdx++) {
@@ -751,7 +845,7 @@ function recover(fs: JournalFs, dir: string, segmentBytes: number, window: numbe
           // (buf holds a chunk plus the largest possible record, so the record at `off` fits.)
           rel = 0;
         }
-        const len = validRecordAt(buf, words, rel, bufLen - rel, seg.start + off, size - off);
+        const len = validRecordAt(arena, cb, rel, bufLen - rel, seg.start + off, size - off);
         if (len === 0) {
           end = seg.start + off;
           break;
@@ -775,7 +869,7 @@ function recover(fs: JournalFs, dir: string, segmentBytes: number, window: numbe
   if (end < 0) end = segs.length * segmentBytes; // every segment full (or none)
   report.endPosition = end;
   // Look at everything after `end`: non-zero bytes are discarded; a valid record beyond the window is corruption.
-  const tail = scanTail(fs, segs, segmentBytes, end, buf, words, chunk);
+  const tail = scanTail(fs, segs, segmentBytes, end, arena, cb, chunk);
   if (tail.lastNonZero >= end) {
     report.truncatedAt = end;
     report.discardedBytes = tail.lastNonZero + 1 - end;
@@ -809,7 +903,8 @@ function readFully(fs: JournalFs, fd: number, buf: Buffer, at: number, length: n
 }
 
 /** From `end` to the end of all segments: last non-zero byte, count and farthest position of valid-looking records. */
-function scanTail(fs: JournalFs, segs: { start: number; file: string }[], segmentBytes: number, end: number, buf: Buffer, words: Int32Array, chunk: number): { lastNonZero: number; validRecords: number; farthestValid: number } {
+function scanTail(fs: JournalFs, segs: { start: number; file: string }[], segmentBytes: number, end: number, arena: Crc32cArena | null, cb: CrcBuffer, chunk: number): { lastNonZero: number; validRecords: number; farthestValid: number } {
+  const buf = cb.bytes;
   let lastNonZero = -1;
   let validRecords = 0;
   let farthestValid = -1;
@@ -830,7 +925,7 @@ function scanTail(fs: JournalFs, segs: { start: number; file: string }[], segmen
             const pos = seg.start + off + j;
             lastNonZero = pos + 7;
             // Candidate record: cheap position check first.
-            if (buf.readUInt32LE(j + 8) === pos >>> 0 && validRecordAt(buf, words, j, n - j, pos, size - off - j) > 0) {
+            if (buf.readUInt32LE(j + 8) === pos >>> 0 && validRecordAt(arena, cb, j, n - j, pos, size - off - j) > 0) {
               validRecords++;
               farthestValid = pos;
             }

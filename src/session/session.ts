@@ -137,11 +137,13 @@ export function openDirectory(o: {
   };
 }
 
-/** What an application sees of an inbound application message. */
+/** What an application sees of an inbound application message (one object, reused: valid only during the call). */
 export interface InboundApp {
   session: Session;
   message: FixMessage;
   msgType: string;
+  /** Journal position of the message's inbound record: the cause to pass to sendApp for its reply. */
+  position: number;
 }
 
 export interface SessionApplication {
@@ -267,6 +269,8 @@ export class SessionAcceptor implements TransportHandler {
   private readonly conns = new Map<number, Conn>();
   private readonly sessions = new Map<string, Session>();
   private readonly builder = new FixBuilder();
+  /** Reused for every application message. */
+  private readonly inboundApp: InboundApp = { session: undefined as unknown as Session, message: undefined as unknown as FixMessage, msgType: '', position: -1 };
   /** Consecutive failed logons per remote address (bounded; see AcceptorConfig.failedLogon). */
   private readonly failures = new Map<string, { count: number; lastMs: number }>();
   /** Re-entrancy guard of drainQueue. */
@@ -763,9 +767,10 @@ export class SessionAcceptor implements TransportHandler {
     }
   }
 
-  private consume(s: Session, seq: number, msgType: string, m: FixMessage): void {
-    this.store.appendInbound(s.key, seq, msgType, m.buffer, m.rawOffset, m.rawLength);
+  private consume(s: Session, seq: number, msgType: string, m: FixMessage): number {
+    const position = this.store.appendInbound(s.key, seq, msgType, m.buffer, m.rawOffset, m.rawLength);
     s.nextTargetSeq = seq + 1;
+    return position;
   }
 
   private dispatch(c: Conn, s: Session, m: FixMessage, msgType: string, seq: number): void {
@@ -791,13 +796,18 @@ export class SessionAcceptor implements TransportHandler {
         this.disconnect(c);
         return;
       default: {
-        this.consume(s, seq, msgType, m);
+        const position = this.consume(s, seq, msgType, m);
         if (s.settings.throttle !== undefined && !this.takeToken(s)) {
           // FIX 5.0 SP2 has THROTTLE_LIMIT_EXCEEDED (8); FIX 4.4 only OTHER (0).
           this.businessReject(s, seq, msgType, s.beginString === 'FIXT.1.1' ? '8' : '0', 'Throttle limit exceeded');
           return;
         }
-        const ok = this.app.onAppMessage({ session: s, message: m, msgType });
+        const a = this.inboundApp;
+        a.session = s;
+        a.message = m;
+        a.msgType = msgType;
+        a.position = position;
+        const ok = this.app.onAppMessage(a);
         if (!ok) this.businessReject(s, seq, msgType, '3', 'Unsupported Message Type');
       }
     }

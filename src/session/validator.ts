@@ -165,6 +165,16 @@ function problemToReject(m: FixMessage): RejectInfo | undefined {
 }
 
 /**
+ * Index of the field after field `i` at its level: a NumInGroup field's `next` skips its whole group.
+ * The first field of a group entry (its delimiter) has `next` = the entry's end, which at the entry's
+ * own level must not be skipped, so it steps by one (`entryStart`).
+ */
+function stepAt(m: FixMessage, i: number, entryStart: number): number {
+  const n = m.nextAt(i);
+  return n > i && i !== entryStart ? n : i + 1;
+}
+
+/**
  * Validates fields [from, to) of one level (message or a group entry) against container `c`, recursing
  * into groups. `seen` collects the tags of the level for the repeated-tag check.
  */
@@ -172,7 +182,7 @@ function walkLevel(dict: FixDictionary, m: FixMessage, c: number, from: number, 
   const seen = new Set<number>();
   for (let i = from; i < to; ) {
     const tag = m.tagAt(i);
-    const next = m.nextAt(i) > i ? m.nextAt(i) : i + 1;
+    const next = stepAt(m, i, top ? -1 : from);
     if (tag === 0) return { reason: RejectReason.InvalidTagNumber, refTag: tagText(m, i) };
     if (seen.has(tag) && !(top && (tag === 8 || tag === 9 || tag === 35 || tag === 10))) return { reason: RejectReason.TagAppearsMoreThanOnce, refTag: String(tag) };
     seen.add(tag);
@@ -195,7 +205,7 @@ function walkLevel(dict: FixDictionary, m: FixMessage, c: number, from: number, 
           const end = m.nextAt(e) > e ? m.nextAt(e) : next;
           const r = walkLevel(dict, m, g, e, end, false, known);
           if (r) return r;
-          const rr = requiredMissing(dict, m, g, e, end);
+          const rr = requiredMissing(dict, m, g, e, end, true);
           if (rr) return rr;
           e = end;
         }
@@ -206,22 +216,22 @@ function walkLevel(dict: FixDictionary, m: FixMessage, c: number, from: number, 
   return undefined;
 }
 
-function hasAtLevel(m: FixMessage, from: number, to: number, tag: number): boolean {
+function hasAtLevel(m: FixMessage, from: number, to: number, tag: number, entry: boolean): boolean {
   for (let i = from; i < to; ) {
     if (m.tagAt(i) === tag) return true;
-    i = m.nextAt(i) > i ? m.nextAt(i) : i + 1;
+    i = stepAt(m, i, entry ? from : -1);
   }
   return false;
 }
 
-function requiredMissing(dict: FixDictionary, m: FixMessage, c: number, from: number, to: number): RejectInfo | undefined {
+function requiredMissing(dict: FixDictionary, m: FixMessage, c: number, from: number, to: number, entry = false): RejectInfo | undefined {
   const n = memberCount(dict, c);
   for (let k = 0; k < n; k++) {
     const member = memberAt(dict, c, k);
     if (!memberRequired(dict, member)) continue;
     const tag = memberTag(dict, member);
     if (tag === 9 || tag === 10) continue;
-    if (!hasAtLevel(m, from, to, tag)) return { reason: RejectReason.RequiredTagMissing, refTag: String(tag) };
+    if (!hasAtLevel(m, from, to, tag, entry)) return { reason: RejectReason.RequiredTagMissing, refTag: String(tag) };
   }
   return undefined;
 }

@@ -20,11 +20,12 @@ function config(patch: (c: Record<string, any>) => void): GatewayConfig {
 
 test('the listeners and TLS profile come from fix.tcp and fix.tls', (t) => {
   const c = config((x) => {
+    x.fix.tls = { host: '0.0.0.0', port: 9879, certFile: './data/tls/gateway.crt', keyFile: './data/tls/gateway.key' };
     x.fix.tls.caFile = './members-ca.pem';
     x.fix.tls.requireClientCert = true;
   });
   t.deepEqual(fixListeners(c), [
-    { host: '0.0.0.0', port: 9878 },
+    { host: '127.0.0.1', port: 9878 },
     {
       host: '0.0.0.0',
       port: 9879,

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { crc32c, crc32cUpdate, crc32cUpdateAligned } from '../../src/journal/crc32c.js';
+import { Crc32cArena, crc32c, crc32cUpdate, crc32cUpdateAligned } from '../../src/journal/crc32c.js';
 
 /** Bit-at-a-time reference (RFC 3720 definition). */
 function reference(buf: Uint8Array): number {
@@ -24,7 +24,7 @@ test('known vectors (RFC 3720 B.4 and the check value)', (t) => {
   t.is(crc32c(new Uint8Array(0)), 0);
 });
 
-test('slicing-by-8 equals the bitwise reference for every length and offset', (t) => {
+test('slicing-by-16 (byte path) equals the bitwise reference for every length and offset', (t) => {
   const buf = new Uint8Array(300);
   let x = 12345;
   for (let i = 0; i < buf.length; i++) {
@@ -56,4 +56,71 @@ test('word-wise aligned CRC equals the byte path (and falls back when unaligned)
     }
   }
   t.is(crc32cUpdateAligned(0, buf, words, 0, 9), crc32c(buf, 0, 9));
+});
+
+/** Deterministic pseudo-random bytes (LCG), so a failure reproduces. */
+function randomBytes(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+}
+
+test('slicing-by-16 word path: every tail length (0..63) at aligned offsets, random data, continued CRCs', (t) => {
+  const buf = randomBytes(1024, 99);
+  const words = new Int32Array(buf.buffer);
+  for (const off of [0, 4, 8, 12, 64, 100]) {
+    for (let len = 0; len < 64; len++) {
+      t.is(crc32cUpdateAligned(0, buf, words, off, len), reference(buf.subarray(off, off + len)), `off ${off} len ${len}`);
+    }
+  }
+  t.is(crc32cUpdateAligned(0, buf, words, 0, 1024), reference(buf));
+  const big = randomBytes(100_003, 7);
+  t.is(crc32c(big), reference(big));
+});
+
+test('Crc32cArena (WebAssembly engine) equals the reference: check value, random data, every offset and tail', (t) => {
+  const arena = Crc32cArena.create(1 << 20);
+  t.truthy(arena, 'WebAssembly is available on Node 20, so the arena must be');
+  if (!arena) return;
+  const at = arena.alloc(200_000);
+  t.is(at % 64, 0);
+  const mem = new Uint8Array(arena.buffer, at, 200_000);
+  mem.set(new TextEncoder().encode('123456789'));
+  t.is(arena.update(0, at, 9), 0xe3069283);
+  mem.set(randomBytes(200_000, 12345));
+  for (let off = 0; off < 16; off++) {
+    for (let len = 0; len + off <= 300; len += off % 2 === 0 ? 1 : 7) {
+      t.is(arena.update(0, at + off, len), reference(mem.subarray(off, off + len)), `off ${off} len ${len}`);
+    }
+  }
+  t.is(arena.update(0, at + 3, 199_990), crc32cUpdate(0, mem, 3, 199_990));
+  // Continuation: any cut gives the same CRC as the whole, mixing the engines.
+  const whole = arena.update(0, at, 777);
+  for (const cut of [0, 1, 15, 16, 17, 300, 777]) {
+    t.is(arena.update(arena.update(0, at, cut), at + cut, 777 - cut), whole, `cut ${cut}`);
+    t.is(crc32cUpdate(arena.update(0, at, cut), mem, cut, 777 - cut), whole, `cut ${cut} (JS after wasm)`);
+  }
+  t.true(whole >= 0 && whole <= 0xffffffff, 'unsigned');
+});
+
+test('Crc32cArena allocation: aligned, bounded, mark/release; oversized arenas are refused', (t) => {
+  const arena = Crc32cArena.create(4096);
+  t.truthy(arena);
+  if (!arena) return;
+  const m = arena.mark();
+  const a = arena.alloc(100);
+  const b = arena.alloc(100);
+  t.true(a >= 16384, 'allocations never overlap the tables');
+  t.is(b - a, 128);
+  t.is(arena.alloc(arena.buffer.byteLength), -1);
+  arena.release(m);
+  t.is(arena.alloc(100), a);
+  // The tables survive any use of the allocations.
+  new Uint8Array(arena.buffer, a, 100).fill(0xff);
+  t.is(arena.update(0, a, 32), 0x62a8ab43);
+  t.is(Crc32cArena.create(2 ** 31), null);
 });

@@ -108,13 +108,16 @@ export interface Certs {
   serverKey: string;
   clientCert: string;
   clientKey: string;
+  /** A second member's certificate from the same CA (CN=member2). */
+  client2Cert: string;
+  client2Key: string;
   /** Signed by another CA ("Other CA"). */
   rogueCert: string;
   rogueKey: string;
   otherCa: string;
 }
 
-/** CA, server (CN=localhost), client (CN=member1) and a rogue client of another CA; P-256 keys. */
+/** CA, server (CN=localhost), clients (CN=member1, CN=member2) and a rogue client of another CA; P-256 keys. */
 export function makeCerts(): Certs {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-tls-'));
   const run = (args: string[]): void => {
@@ -131,6 +134,7 @@ export function makeCerts(): Certs {
   ca('other', '/CN=Other CA');
   leaf('server', 'localhost', 'ca');
   leaf('client', 'member1', 'ca');
+  leaf('client2', 'member2', 'ca');
   leaf('rogue', 'rogue', 'other');
   const p = (f: string): string => path.join(dir, f);
   return {
@@ -140,6 +144,8 @@ export function makeCerts(): Certs {
     serverKey: p('server.key'),
     clientCert: p('client.pem'),
     clientKey: p('client.key'),
+    client2Cert: p('client2.pem'),
+    client2Key: p('client2.key'),
     rogueCert: p('rogue.pem'),
     rogueKey: p('rogue.key'),
     otherCa: p('other.pem'),
