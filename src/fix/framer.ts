@@ -28,7 +28,8 @@
  * Indexing (writeFixPayload; layout in schemas/gateway-internal.xml): fields in wire order; a tag that
  * is not 1..9 digits without a leading zero, or a field without '=', is stored as tag 0
  * (InvalidTagNumber; a field without '=' gets an empty value at its SOH). Dictionary from BeginString:
- * "FIX.4.4" -> Fix44, "FIXT.1.1" -> Fixt11Fix50Sp2 (FIXT header/trailer, FIX 5.0 SP2 application
+ * "FIX.4.4" -> Fix44, "FIX.4.2" -> Fix44 as well (the reference data has no FIX 4.2 dictionary; 4.4 has
+ * the same header, trailer and session messages), "FIXT.1.1" -> Fixt11Fix50Sp2 (FIXT header/trailer, FIX 5.0 SP2 application
  * messages), anything else -> Unknown: no dictionary at all (values end at SOH, no DATA, no groups,
  * no header/trailer order checks). With a dictionary:
  *   - DATA/XMLDATA values are read by the LENGTH field that must be the field right before them (its
@@ -206,7 +207,7 @@ export class FixIndexer {
     const bsLen = p - start - 2;
     let dictCode: number = FixDictionaryCode.Unknown;
     let dict: FixDictionary | null = null;
-    if (bsLen === 7 && matches(src, start + 2, 'FIX.4.4')) {
+    if (bsLen === 7 && (matches(src, start + 2, 'FIX.4.4') || matches(src, start + 2, 'FIX.4.2'))) {
       dictCode = FixDictionaryCode.Fix44;
       dict = this.fix44;
       this.kind = this.kind44;

@@ -18,7 +18,7 @@ import { NativeTransport } from '../native/net.js';
 import { NodeTransport } from '../transport/node.js';
 import type { Transport } from '../transport/transport.js';
 
-export const SUPPORTED_BEGIN_STRINGS = ['FIX.4.4', 'FIXT.1.1'] as const;
+export const SUPPORTED_BEGIN_STRINGS = ['FIX.4.2', 'FIX.4.4', 'FIXT.1.1'] as const;
 
 export interface AcceptanceServerOptions {
   port: number;

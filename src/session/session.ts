@@ -159,7 +159,9 @@ const HEADER_SESSION_TAGS = new Set([8, 9, 35, 34, 49, 52, 56, 43, 122, 10]);
 let dicts: { fix44: FixDictionary; fix50: FixDictionary } | undefined;
 function dictionaryFor(beginString: string): FixDictionary | undefined {
   dicts ??= { fix44: loadFixDictionary(FIX44), fix50: loadFixDictionary(FIX50SP2) };
-  if (beginString === 'FIX.4.4') return dicts.fix44;
+  // FIX.4.2: the reference data has no FIX 4.2 dictionary; FIX 4.4's defines the same session messages
+  // and header, and a superset of the common application messages (see acceptance.ts).
+  if (beginString === 'FIX.4.4' || beginString === 'FIX.4.2') return dicts.fix44;
   if (beginString === 'FIXT.1.1') return dicts.fix50;
   return undefined;
 }

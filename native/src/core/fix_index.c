@@ -282,7 +282,9 @@ size_t gw_fix_write_payload(const uint8_t *raw, uint32_t raw_len, uint16_t max_f
     uint32_t mf = max_fields != 0 ? max_fields : GW_FIX_DEFAULT_MAX_FIELDS;
     if (out_cap < GW_FIX_INDEX_HEADER_BYTES + (size_t)raw_len) return 0;
     /* BeginString: "8=" value up to the first SOH. */
-    if (raw_len >= 10 && memcmp(raw, "8=FIX.4.4\x01", 10) == 0)
+    /* FIX.4.2 has no dictionary in the reference data: FIX 4.4's tables (same header, trailer and
+     * session messages) index it, and the header says Fix44. Same rule as src/fix/framer.ts. */
+    if (raw_len >= 10 && (memcmp(raw, "8=FIX.4.4\x01", 10) == 0 || memcmp(raw, "8=FIX.4.2\x01", 10) == 0))
         return index_fix44(raw, raw_len, mf, out, out_cap, GW_FIX_DICT_FIX44);
     if (raw_len >= 11 && memcmp(raw, "8=FIXT.1.1\x01", 11) == 0)
         return index_fix50sp2(raw, raw_len, mf, out, out_cap, GW_FIX_DICT_FIXT11_FIX50SP2);
