@@ -1,12 +1,13 @@
 /**
- * The FIX session layer (acceptor side): a deterministic state machine per session, with the clock,
- * the store and the transport injected. `SessionAcceptor` is the TransportHandler of one transport: it
- * identifies sessions by (BeginString, SenderCompID, TargetCompID) on Logon, serves many sessions on one
- * port, refuses a second logon for a live session and binds each connection to exactly one session (a
- * connection can never act as another session's CompID: every message is checked against the CompIDs
- * bound at logon).
+ * The FIX session layer: a deterministic state machine per session, with the clock, the store and the
+ * transport injected. `SessionAcceptor` is the TransportHandler of one transport: it identifies sessions
+ * by (BeginString, SenderCompID, TargetCompID) on Logon through a SessionDirectory (which also admits:
+ * credentials, schedule), serves many sessions and FIX versions on one port, refuses a second logon for
+ * a live session and binds each connection to exactly one session (a connection can never act as
+ * another session's CompID: every message is checked against the CompIDs bound at logon). It also
+ * initiates (`initiate`: outbound links and tests); after the Logon exchange both sides run the same code.
  *
- * Protocol (FIX.4.4 and FIXT.1.1 + FIX 5.0 SP2): Logon (HeartBtInt, ResetSeqNumFlag, ResetOnLogon,
+ * Protocol (FIX.4.2 and FIX.4.4 with FIX 4.4's dictionary, FIXT.1.1 + FIX 5.0 SP2): Logon (HeartBtInt, ResetSeqNumFlag, ResetOnLogon,
  * DefaultApplVerID 1137 for FIXT), Heartbeat, TestRequest and timeouts, ResendRequest (EndSeqNo 0 or
  * 999999 = open-ended) served from the store (GapFill for admin messages, PossDupFlag + OrigSendingTime
  * on resent application messages), SequenceReset GapFill/Reset, Reject (373/371/372/45/58),
@@ -23,7 +24,7 @@ import { type FixDictionary, isAdminMessage, isHeaderTag, loadFixDictionary, mes
 import type { FixMessage } from '../fix/message.js';
 import { FIX44 } from '../generated/fix/fix44.js';
 import { FIX50SP2 } from '../generated/fix/fix50sp2.js';
-import type { ConnectionInfo, Transport, TransportHandler } from '../transport/transport.js';
+import type { ConnectOptions, ConnectionInfo, Transport, TransportHandler } from '../transport/transport.js';
 import { FixBuilder, formatUtcTimestamp, parseUtcTimestamp } from './builder.js';
 import { LogoutReason, type SessionStore } from './store.js';
 import { REJECT_TEXT, RejectReason, tagText, validateMessage } from './validator.js';
@@ -264,6 +265,17 @@ interface Conn {
   closing: boolean;
   info: ConnectionInfo;
   pendingLogon: PendingLogon | undefined;
+  /** Initiator side: our Logon is out, its answer not yet in. */
+  awaitingLogon: boolean;
+}
+
+/** What the initiator sends on its Logon. */
+export interface InitiatorLogon {
+  heartBtInt: number;
+  username?: string;
+  password?: string;
+  /** ResetSeqNumFlag (141=Y): both sides restart at 1. */
+  resetSeqNum?: boolean;
 }
 
 export class SessionAcceptor implements TransportHandler {
@@ -273,6 +285,8 @@ export class SessionAcceptor implements TransportHandler {
   private readonly builder = new FixBuilder();
   /** Reused for every application message. */
   private readonly inboundApp: InboundApp = { session: undefined as unknown as Session, message: undefined as unknown as FixMessage, msgType: '', position: -1 };
+  /** Connections we are opening (initiate) -> what to log on to once connected. */
+  private readonly initiating = new Map<number, { settings: SessionSettings; logon: InitiatorLogon }>();
   /** Consecutive failed logons per remote address (bounded; see AcceptorConfig.failedLogon). */
   private readonly failures = new Map<string, { count: number; lastMs: number }>();
   /** Re-entrancy guard of drainQueue. */
@@ -309,7 +323,102 @@ export class SessionAcceptor implements TransportHandler {
   // ------------------------------------------------------------------ transport events
 
   onConnected(connectionId: number, info: ConnectionInfo): void {
-    this.conns.set(connectionId, { id: connectionId, session: undefined, connectedAt: this.clock.now(), closing: false, info, pendingLogon: undefined });
+    const c: Conn = { id: connectionId, session: undefined, connectedAt: this.clock.now(), closing: false, info, pendingLogon: undefined, awaitingLogon: false };
+    this.conns.set(connectionId, c);
+    const out = this.initiating.get(connectionId);
+    if (out !== undefined) {
+      this.initiating.delete(connectionId);
+      this.sendInitiatorLogon(c, out.settings, out.logon);
+    }
+  }
+
+  // ------------------------------------------------------------------ initiator
+
+  /**
+   * Initiator (outbound links, tests): connects with the transport and logs on to `settings`' session
+   * with our own sequence numbers from the store (reset when logon.resetSeqNum, settings.resetOnLogon or
+   * the directory says a reset is due). The same protocol then runs on both sides. Returns the
+   * connection id; failure to connect ends in the transport's onError (the caller reconnects).
+   */
+  initiate(settings: SessionSettings, connect: ConnectOptions, logon: InitiatorLogon): number {
+    const id = this.transport!.connect(connect);
+    this.initiating.set(id, { settings, logon });
+    return id;
+  }
+
+  private sendInitiatorLogon(c: Conn, settings: SessionSettings, logon: InitiatorLogon): void {
+    const key = SessionAcceptor.keyOf(settings);
+    let s = this.sessions.get(key);
+    if (s && s.connectionId !== -1) {
+      this.disconnect(c);
+      return;
+    }
+    if (!s) {
+      s = new Session(key, settings);
+      this.sessions.set(key, s);
+    }
+    c.session = s;
+    c.awaitingLogon = true;
+    s.connectionId = c.id;
+    s.logoutSentAt = -1;
+    s.endReason = -1;
+    s.heartbeatMs = logon.heartBtInt * 1000;
+    const st = this.store.recover(key);
+    const due = this.config.directory.resetDue?.(settings, this.store.lastResetMs(key), this.clock.now()) ?? false;
+    const reset = logon.resetSeqNum === true || settings.resetOnLogon || due;
+    if (reset) this.store.reset(key, 1, 1);
+    s.nextSenderSeq = reset ? 1 : st.nextSenderSeq;
+    s.nextTargetSeq = reset ? 1 : st.nextTargetSeq;
+    const f: OutField[] = [
+      ['98', '0'],
+      ['108', String(logon.heartBtInt)],
+    ];
+    if (reset) f.push(['141', 'Y']);
+    if (logon.username !== undefined) f.push(['553', logon.username]);
+    if (logon.password !== undefined) f.push(['554', logon.password]);
+    if (settings.nextExpectedMsgSeqNum) f.push(['789', String(s.nextTargetSeq)]);
+    if (settings.beginString === 'FIXT.1.1' && settings.defaultApplVerId) f.push(['1137', settings.defaultApplVerId]);
+    this.sendApp(s, 'A', f, -1);
+  }
+
+  /** The counterparty's answer to our Logon: its Logon (logged on, then the usual sequence checks) or a Logout. */
+  private onLogonAnswer(c: Conn, s: Session, m: FixMessage): void {
+    c.awaitingLogon = false;
+    const now = this.clock.now();
+    s.lastReceivedMs = now;
+    if (m.msgType !== 'A' || !m.valueEquals(49, s.targetBytes) || !m.valueEquals(56, s.senderBytes) || m.getString(8) !== s.beginString) {
+      s.endReason = LogoutReason.AuthenticationFailed;
+      s.endText = m.msgType === '5' ? (m.getString(58) ?? '') : `Logon answered with MsgType ${m.msgType}`;
+      if (m.msgType === '5' && m.getInt(34) === s.nextTargetSeq) this.consume(s, s.nextTargetSeq, '5', m);
+      this.disconnect(c);
+      return;
+    }
+    s.loggedOn = true;
+    s.testRequestsSent = 0;
+    s.tokens = s.settings.throttle?.burst ?? 0;
+    s.tokensAtMs = now;
+    const seq = m.getInt(34);
+    this.store.recordLogon(s.key, {
+      connectionId: c.id,
+      heartBtInt: s.heartbeatMs / 1000,
+      nextSenderSeq: s.nextSenderSeq,
+      nextTargetSeq: s.nextTargetSeq,
+      beginString: s.beginString,
+      theirCompId: s.targetCompId,
+      ourCompId: s.senderCompId,
+      member: s.settings.member,
+    });
+    if (seq > s.nextTargetSeq) {
+      this.store.appendInbound(s.key, 0, 'A', m.buffer, m.rawOffset, m.rawLength);
+      this.requestResend(s, s.nextTargetSeq, seq);
+      return;
+    }
+    if (seq < s.nextTargetSeq) {
+      this.endSession(s, LogoutReason.SequenceTooLow, `MsgSeqNum too low, expecting ${s.nextTargetSeq} but received ${seq}`);
+      this.disconnect(c);
+      return;
+    }
+    this.consume(s, seq, 'A', m);
   }
 
   onGarbled(): void {
@@ -321,6 +430,7 @@ export class SessionAcceptor implements TransportHandler {
   }
 
   onError(connectionId: number): void {
+    this.initiating.delete(connectionId);
     this.dropConnection(connectionId);
   }
 
@@ -371,6 +481,10 @@ export class SessionAcceptor implements TransportHandler {
     }
     if (c.session === undefined) {
       this.onFirstMessage(c, m);
+      return;
+    }
+    if (c.awaitingLogon) {
+      this.onLogonAnswer(c, c.session, m);
       return;
     }
     this.process(c, c.session, m);
@@ -1033,6 +1147,12 @@ export class SessionAcceptor implements TransportHandler {
         if (p !== undefined) {
           if (p.dueMs >= 0 && now >= p.dueMs) this.admit(c);
         } else if (now - c.connectedAt >= (this.config.logonTimeoutMs ?? 10_000)) this.disconnect(c);
+        continue;
+      }
+      if (c.awaitingLogon && now - c.connectedAt >= (this.config.logonTimeoutMs ?? 10_000)) {
+        s.endReason = LogoutReason.ProtocolError;
+        s.endText = 'No answer to our Logon';
+        this.disconnect(c);
         continue;
       }
       if (s.connectionId !== c.id || !s.loggedOn) continue;
