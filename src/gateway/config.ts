@@ -151,8 +151,13 @@ function checkSessions(doc: GatewayConfig, problems: ConfigProblem[]): void {
       problems.push({ path: `${at}/credentials/tlsSubject`, found: JSON.stringify(s.credentials.tlsSubject), expected: 'fix.tls.requireClientCert = true (a subject can only be bound to a verified client certificate)' });
     const tz = s.schedule?.timeZone;
     if (tz !== undefined && !isTimeZone(tz)) problems.push({ path: `${at}/schedule/timeZone`, found: JSON.stringify(tz), expected: 'an IANA time zone (e.g. "America/New_York", "UTC")' });
-    if (s.schedule && s.schedule.start === s.schedule.end) problems.push({ path: `${at}/schedule/end`, found: JSON.stringify(s.schedule.end), expected: 'a time different from start' });
+    if (s.schedule && hmsSeconds(s.schedule.start) === hmsSeconds(s.schedule.end)) problems.push({ path: `${at}/schedule/end`, found: JSON.stringify(s.schedule.end), expected: 'a time different from start' });
   });
+}
+
+function hmsSeconds(hms: string): number {
+  const [h, m, sec] = hms.split(':').map(Number);
+  return h! * 3600 + m! * 60 + (sec ?? 0);
 }
 
 function isTimeZone(tz: string): boolean {

@@ -74,10 +74,10 @@ export class MemberDirectory implements SessionDirectory {
     const c = (a.settings as MemberSession).config.credentials;
     if (c === undefined) return undefined;
     if (c.tlsSubject !== undefined && !(a.connection.tls && a.connection.tlsSubject === c.tlsSubject)) return REFUSED_CERTIFICATE;
-    if (c.username !== undefined && a.username !== c.username) return REFUSED_CREDENTIALS;
-    if (c.passwordHash === undefined) return undefined;
-    if (a.password === undefined) return REFUSED_CREDENTIALS;
-    return verifyPassword(c.passwordHash, a.password).then((ok) => (ok ? undefined : REFUSED_CREDENTIALS));
+    const userOk = c.username === undefined || a.username === c.username;
+    if (c.passwordHash === undefined) return userOk ? undefined : REFUSED_CREDENTIALS;
+    // The hash runs whatever was wrong, so the answer's timing does not tell which credential it was.
+    return verifyPassword(c.passwordHash, a.password ?? '').then((ok) => (ok && userOk && a.password !== undefined ? undefined : REFUSED_CREDENTIALS));
   }
 
   isOpen(settings: SessionSettings, nowMs: number): boolean {
@@ -93,7 +93,8 @@ export class MemberDirectory implements SessionDirectory {
   }
 
   /** Epoch ms at which the schedule period containing nowMs began; undefined when closed. */
-  #periodStart(sch: NonNullable<FixSessionConfig['schedule']>, nowMs: number): number | undefined {
+  #periodStart(sch: NonNullable<FixSessionConfig['schedule']>, atMs: number): number | undefined {
+    const nowMs = Math.floor(atMs / 1000) * 1000; // whole seconds, as the local time of day is
     const { day, secondOfDay } = this.#local(sch.timeZone ?? 'UTC', nowMs);
     const start = seconds(sch.start);
     const end = seconds(sch.end);
@@ -151,10 +152,15 @@ export function verifyPassword(verifier: string, password: string): Promise<bool
   const p = Number(parts[3]);
   const salt = Buffer.from(parts[4] ?? '', 'base64');
   const want = Buffer.from(parts[5] ?? '', 'base64');
-  if (parts.length !== 6 || parts[0] !== 'scrypt' || !(N > 1) || (N & (N - 1)) !== 0 || !(r > 0) || !(p > 0) || want.length < 16) return Promise.resolve(false);
+  const sane = (v: number, max: number): boolean => Number.isSafeInteger(v) && v > 0 && v <= max;
+  if (parts.length !== 6 || parts[0] !== 'scrypt' || !sane(N, 1 << 24) || N < 2 || (N & (N - 1)) !== 0 || !sane(r, 64) || !sane(p, 64) || want.length < 16) return Promise.resolve(false);
   return new Promise((resolve) => {
-    crypto.scrypt(password.normalize('NFC'), salt, want.length, { N, r, p, maxmem: 128 * N * r * 2 }, (err, got) => {
-      resolve(err === null && crypto.timingSafeEqual(got, want));
-    });
+    try {
+      crypto.scrypt(password.normalize('NFC'), salt, want.length, { N, r, p, maxmem: 128 * N * r * 2 }, (err, got) => {
+        resolve(err === null && crypto.timingSafeEqual(got, want));
+      });
+    } catch {
+      resolve(false); // parameters scrypt refuses (e.g. memory): never a match
+    }
   });
 }

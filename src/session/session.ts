@@ -249,6 +249,8 @@ interface PendingLogon {
   dueMs: number;
   /** Messages that arrived while waiting (copies), processed after the Logon; bounded. */
   backlog: Uint8Array[];
+  /** A refusal of this Logon counts as a failed logon (credentials), not a schedule or HeartBtInt refusal. */
+  credentialFailure: boolean;
 }
 
 /** Most messages a connection may send while its Logon waits for admission. */
@@ -288,7 +290,7 @@ export class SessionAcceptor implements TransportHandler {
   /** Connections we are opening (initiate) -> what to log on to once connected. */
   private readonly initiating = new Map<number, { settings: SessionSettings; logon: InitiatorLogon }>();
   /** Consecutive failed logons per remote address (bounded; see AcceptorConfig.failedLogon). */
-  private readonly failures = new Map<string, { count: number; lastMs: number }>();
+  private readonly failures = new Map<string, { count: number; lastMs: number; nextMs: number }>();
   /** Re-entrancy guard of drainQueue. */
   private processingQueued = false;
   /** SendingTime text of `stampMs` (messages sent within one millisecond share it). */
@@ -525,11 +527,17 @@ export class SessionAcceptor implements TransportHandler {
       this.disconnect(c);
       return;
     }
+    // After failures from this address, attempts are admitted one delay apart, however many arrive together.
     const f = this.failures.get(c.info.remoteAddress);
     const fo = this.config.failedLogon ?? { delayMs: 500, maxDelayMs: 30_000 };
-    const delay = f && now - f.lastMs < FAILURE_WINDOW_MS ? Math.min(fo.delayMs * 2 ** (f.count - 1), fo.maxDelayMs) : 0;
-    c.pendingLogon = { settings, bytes: m.buffer.slice(m.rawOffset, m.rawOffset + m.rawLength), dueMs: now + delay, backlog: [] };
-    if (delay === 0) this.admit(c);
+    let due = now;
+    if (f && now - f.lastMs < FAILURE_WINDOW_MS) {
+      const delay = Math.min(fo.delayMs * 2 ** (f.count - 1), fo.maxDelayMs);
+      due = Math.max(now + delay, f.nextMs);
+      f.nextMs = due + delay;
+    }
+    c.pendingLogon = { settings, bytes: m.buffer.slice(m.rawOffset, m.rawOffset + m.rawLength), dueMs: due, backlog: [], credentialFailure: true };
+    if (due === now) this.admit(c);
   }
 
   /** Runs admission for the connection's pending Logon (from onFirstMessage or tick once due). */
@@ -545,12 +553,18 @@ export class SessionAcceptor implements TransportHandler {
     });
     const directory = this.config.directory;
     let verdict: string | undefined | Promise<string | undefined>;
-    if (directory.isOpen && !directory.isOpen(p.settings, now)) verdict = 'Logon outside the session schedule';
-    else {
+    if (directory.isOpen && !directory.isOpen(p.settings, now)) {
+      verdict = 'Logon outside the session schedule';
+      p.credentialFailure = false;
+    } else {
       const hb = p.settings.heartbeat;
       let hbOk = true;
       if (hb) this.reparse(p.bytes, (m) => (hbOk = m.getInt(108) >= hb.minSeconds && m.getInt(108) <= hb.maxSeconds));
-      verdict = hbOk ? directory.admit({ settings: p.settings, connection: c.info, username, password, nowMs: now }) : `HeartBtInt must be between ${hb!.minSeconds} and ${hb!.maxSeconds} seconds`;
+      if (hbOk) verdict = directory.admit({ settings: p.settings, connection: c.info, username, password, nowMs: now });
+      else {
+        verdict = `HeartBtInt must be between ${hb!.minSeconds} and ${hb!.maxSeconds} seconds`;
+        p.credentialFailure = false;
+      }
     }
     if (verdict instanceof Promise) {
       verdict.then(
@@ -580,8 +594,9 @@ export class SessionAcceptor implements TransportHandler {
     }
     const remote = c.info.remoteAddress;
     if (refusal !== undefined) {
-      this.noteFailure(remote);
-      this.refuse(c, s, refusal);
+      // Only credential failures are slowed; a logon outside the schedule or with a bad HeartBtInt is not an attack.
+      if (p.credentialFailure) this.noteFailure(remote);
+      this.refuse(c, s, refusal, p.credentialFailure ? LogoutReason.AuthenticationFailed : LogoutReason.ProtocolError);
       return;
     }
     this.failures.delete(remote);
@@ -599,11 +614,12 @@ export class SessionAcceptor implements TransportHandler {
     if (f && now - f.lastMs < FAILURE_WINDOW_MS) {
       f.count++;
       f.lastMs = now;
+      f.nextMs = Math.max(f.nextMs, now);
       this.failures.delete(remote);
       this.failures.set(remote, f); // most recent last: eviction drops the oldest
     } else {
       if (f) this.failures.delete(remote);
-      this.failures.set(remote, { count: 1, lastMs: now });
+      this.failures.set(remote, { count: 1, lastMs: now, nextMs: now });
     }
     if (this.failures.size > MAX_FAILURE_ADDRESSES) this.failures.delete(this.failures.keys().next().value!);
   }
@@ -613,16 +629,25 @@ export class SessionAcceptor implements TransportHandler {
    * the reason from the session's own sequence (so the member's engine stays in step), then closed.
    * Nothing the connection sent is consumed.
    */
-  private refuse(c: Conn, s: Session, text: string): void {
+  private refuse(c: Conn, s: Session, text: string, reason: LogoutReason): void {
+    // The session stays free (not bound to this connection): a genuine logon may proceed at once.
     const st = this.store.recover(s.key);
     s.nextSenderSeq = st.nextSenderSeq;
     s.nextTargetSeq = st.nextTargetSeq;
-    c.session = s;
-    s.connectionId = c.id;
-    s.endReason = LogoutReason.AuthenticationFailed;
-    s.endText = text;
-    this.sendLogout(s, text);
-    this.disconnect(c);
+    this.store.recordLogout(s.key, reason, text);
+    const seq = s.nextSenderSeq++;
+    const b = this.builder.begin(s.beginString, '5');
+    b.intField(34, seq).field(49, s.senderCompId).field(52, this.timestamp()).field(56, s.targetCompId).field(58, text);
+    const bytes = b.finish().slice();
+    const pos = this.store.appendOutbound(s.key, seq, '5', bytes, 0, bytes.length, -1);
+    c.closing = true;
+    const send = (): void => {
+      if (this.conns.get(c.id) !== c) return;
+      this.transport?.send(c.id, bytes, 0, bytes.length);
+      this.transport?.disconnect(c.id);
+    };
+    if (this.store.durablePosition() >= pos) send();
+    else this.store.onDurable(pos, send);
   }
 
   /** An admitted Logon: bind, recover or reset sequences, answer, then handle its sequence number. */
