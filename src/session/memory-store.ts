@@ -55,7 +55,7 @@ export class MemorySessionStore implements SessionStore {
 
   appendOutbound(sessionKey: string, seq: number, _msgType: string, raw: Uint8Array, offset: number, length: number, _cause: number): number {
     const s = this.get(sessionKey);
-    s.outbound[seq] = raw.slice(offset, offset + length);
+    s.outbound[seq] = Uint8Array.prototype.slice.call(raw, offset, offset + length); // a copy even for a Buffer
     if (seq >= s.next.nextSenderSeq) s.next.nextSenderSeq = seq + 1;
     return ++this.position;
   }

@@ -182,7 +182,7 @@ const ENC = new TextEncoder();
 interface Queued {
   seq: number;
   bytes: Uint8Array;
-  /** A ResendRequest already answered on arrival: consumed without answering again. */
+  /** A ResendRequest or Logon already handled on arrival: consumed without processing again. */
   answered: boolean;
 }
 
@@ -411,8 +411,8 @@ export class SessionAcceptor implements TransportHandler {
       member: s.settings.member,
     });
     if (seq > s.nextTargetSeq) {
-      this.store.appendInbound(s.key, 0, 'A', m.buffer, m.rawOffset, m.rawLength);
-      this.requestResend(s, s.nextTargetSeq, seq);
+      // Queued as already handled: when the gap fills it only consumes its number (QuickFIX).
+      this.enqueue(s, seq, m, true);
       return;
     }
     if (seq < s.nextTargetSeq) {
@@ -478,7 +478,7 @@ export class SessionAcceptor implements TransportHandler {
     const p = c.pendingLogon;
     if (p !== undefined) {
       if (p.backlog.length >= MAX_LOGON_BACKLOG) this.disconnect(c);
-      else p.backlog.push(m.buffer.slice(m.rawOffset, m.rawOffset + m.rawLength));
+      else p.backlog.push(copyBytes(m.buffer, m.rawOffset, m.rawOffset + m.rawLength));
       return;
     }
     if (c.session === undefined) {
@@ -536,7 +536,7 @@ export class SessionAcceptor implements TransportHandler {
       due = Math.max(now + delay, f.nextMs);
       f.nextMs = due + delay;
     }
-    c.pendingLogon = { settings, bytes: m.buffer.slice(m.rawOffset, m.rawOffset + m.rawLength), dueMs: due, backlog: [], credentialFailure: true };
+    c.pendingLogon = { settings, bytes: copyBytes(m.buffer, m.rawOffset, m.rawOffset + m.rawLength), dueMs: due, backlog: [], credentialFailure: true };
     if (due === now) this.admit(c);
   }
 
@@ -638,7 +638,7 @@ export class SessionAcceptor implements TransportHandler {
     const seq = s.nextSenderSeq++;
     const b = this.builder.begin(s.beginString, '5');
     b.intField(34, seq).field(49, s.senderCompId).field(52, this.timestamp()).field(56, s.targetCompId).field(58, text);
-    const bytes = b.finish().slice();
+    const bytes = copyBytes(b.finish(), 0);
     const pos = this.store.appendOutbound(s.key, seq, '5', bytes, 0, bytes.length, -1);
     c.closing = true;
     const send = (): void => {
@@ -694,8 +694,8 @@ export class SessionAcceptor implements TransportHandler {
       this.resendRange(s, theirNext, s.nextSenderSeq - 2);
     }
     if (seq > s.nextTargetSeq) {
-      this.store.appendInbound(s.key, 0, 'A', m.buffer, m.rawOffset, m.rawLength);
-      this.requestResend(s, s.nextTargetSeq, seq);
+      // Queued as already handled: when the gap fills it only consumes its number (QuickFIX).
+      this.enqueue(s, seq, m, true);
       return;
     }
     if (seq < s.nextTargetSeq) {
@@ -703,7 +703,8 @@ export class SessionAcceptor implements TransportHandler {
       this.disconnect(c);
       return;
     }
-    this.store.appendInbound(s.key, seq, 'A', m.buffer, m.rawOffset, m.rawLength);
+    const journaled = withoutPassword(m);
+    this.store.appendInbound(s.key, seq, 'A', journaled, 0, journaled.length);
     s.nextTargetSeq = seq + 1;
   }
 
@@ -872,7 +873,7 @@ export class SessionAcceptor implements TransportHandler {
   }
 
   private enqueue(s: Session, seq: number, m: FixMessage, answered: boolean): void {
-    if (!s.queue.has(seq)) s.queue.set(seq, { seq, bytes: m.buffer.slice(m.rawOffset, m.rawOffset + m.rawLength), answered });
+    if (!s.queue.has(seq)) s.queue.set(seq, { seq, bytes: copyBytes(m.buffer, m.rawOffset, m.rawOffset + m.rawLength), answered });
     if (s.resendUntil === 0 || seq > s.resendUntil) {
       if (s.resendUntil === 0) this.requestResend(s, s.nextTargetSeq, seq);
     }
@@ -897,7 +898,7 @@ export class SessionAcceptor implements TransportHandler {
         if (!q) break;
         s.queue.delete(q.seq);
         if (q.answered) {
-          this.reparse(q.bytes, (m) => this.consume(s, q.seq, '2', m));
+          this.reparse(q.bytes, (m) => this.consume(s, q.seq, m.msgType, m));
           continue;
         }
         this.reparse(q.bytes, (m) => this.process(c, s, m));
@@ -909,6 +910,12 @@ export class SessionAcceptor implements TransportHandler {
   }
 
   private consume(s: Session, seq: number, msgType: string, m: FixMessage): number {
+    if (msgType === 'A') {
+      const journaled = withoutPassword(m);
+      const p = this.store.appendInbound(s.key, seq, msgType, journaled, 0, journaled.length);
+      s.nextTargetSeq = seq + 1;
+      return p;
+    }
     const position = this.store.appendInbound(s.key, seq, msgType, m.buffer, m.rawOffset, m.rawLength);
     s.nextTargetSeq = seq + 1;
     return position;
@@ -1009,7 +1016,7 @@ export class SessionAcceptor implements TransportHandler {
     const now = formatUtcTimestamp(this.clock.now());
     const resent: { seq: number; bytes: Uint8Array }[] = [];
     this.store.forEachOutbound(s.key, begin, end, (seq, raw, off, len) => {
-      resent.push({ seq, bytes: raw.slice(off, off + len) });
+      resent.push({ seq, bytes: copyBytes(raw, off, off + len) }); // the store reuses its read buffer
     });
     let expect = begin;
     const flushGap = (upTo: number): void => {
@@ -1111,7 +1118,7 @@ export class SessionAcceptor implements TransportHandler {
       if (s.connectionId >= 0) this.transport?.send(s.connectionId, bytes, 0, bytes.length);
       return;
     }
-    s.pending.push({ bytes: bytes.slice(), pos });
+    s.pending.push({ bytes: copyBytes(bytes, 0), pos });
     if (pos >= 0) this.store.onDurable(pos, () => this.flush(s));
   }
 
@@ -1211,6 +1218,29 @@ export class SessionAcceptor implements TransportHandler {
 }
 
 const Y = ENC.encode('Y');
+
+/**
+ * A copy of bytes[from, to). Not `bytes.slice`: on a Node Buffer (what stores and sockets hand out) that
+ * is a view, which the owner later overwrites.
+ */
+/**
+ * The raw bytes of a Logon with the value of Password (554) replaced by '*' (same length; the CheckSum
+ * no longer matches): what the journal keeps, so the audit trail never holds a password. Other messages
+ * are returned as a copy unchanged.
+ */
+export function withoutPassword(m: FixMessage): Uint8Array {
+  const raw = copyBytes(m.buffer, m.rawOffset, m.rawOffset + m.rawLength);
+  for (let i = 0; i + 4 < raw.length; i++) {
+    if (raw[i] === 1 && raw[i + 1] === 0x35 && raw[i + 2] === 0x35 && raw[i + 3] === 0x34 && raw[i + 4] === 0x3d) {
+      for (let k = i + 5; k < raw.length && raw[k] !== 1; k++) raw[k] = 0x2a;
+    }
+  }
+  return raw;
+}
+
+export function copyBytes(bytes: Uint8Array, from: number, to = bytes.length): Uint8Array {
+  return Uint8Array.prototype.slice.call(bytes, from, to);
+}
 
 /**
  * Top-level fields of a message other than the session-managed header fields, split into header and

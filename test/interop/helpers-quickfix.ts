@@ -172,6 +172,8 @@ export interface QuickfixSessionOptions {
   senderCompId: string;
   targetCompId: string;
   password?: string;
+  /** PartyID (448) of the executing firm in each TR side; default the SenderCompID. */
+  partyId?: string;
   /** QuickFIX data dictionary to validate both directions with; none: no validation. */
   dataDictionary?: string;
 }
@@ -205,6 +207,7 @@ export function writeQuickfixSettings(o: QuickfixSessionOptions): string {
     `SocketConnectPort=${o.port}`,
     'HeartBtInt=30',
     ...(o.password ? [`Password=${o.password}`] : []),
+    ...(o.partyId ? [`PartyID=${o.partyId}`] : []),
     '',
   ];
   const file = path.join(o.dir, 'quickfix.cfg');

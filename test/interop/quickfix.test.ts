@@ -82,8 +82,14 @@ if (!('path' in found)) {
 
     const gateway = new Child(process.execPath, [CLI, 'start', '--config', configFile], dir);
     let gatewayStopped = false;
+    const runs: Child[] = [];
     t.teardown(() => {
       if (!gatewayStopped) gateway.proc.kill('SIGKILL');
+      // Kept for a failed run (the directory is removed after a passing one).
+      if (fs.existsSync(dir)) {
+        fs.writeFileSync(path.join(dir, 'gateway.out'), `${gateway.lines.join('\n')}\n--- stderr\n${gateway.stderr}`);
+        runs.forEach((r, i) => fs.writeFileSync(path.join(dir, `initiator-${i + 1}.out`), `${r.lines.join('\n')}\n--- stderr\n${r.stderr}`));
+      }
     });
     const listening = await gateway.waitFor(/^gateway: listening fix\/tcp ([^ ]+):(\d+)/, 30_000);
     await gateway.waitFor(/^gateway: ready/, 30_000);
@@ -96,13 +102,15 @@ if (!('path' in found)) {
       senderCompId: MEMBER_COMP_ID,
       targetCompId: GATEWAY_COMP_ID,
       password,
+      partyId: config.fix.sessions[0]!.member,
       // QuickFIX validates the gateway's messages (ARs included) against the FIX 4.4 dictionary.
       dataDictionary: fs.existsSync(dictionary) ? dictionary : undefined,
     });
 
     // Run 1: cut.
     const t0 = performance.now();
-    const run1 = new Child(initiator, [settings, String(COUNT), '--cut-after', String(cutAfter), '--offline', String(offline), '--timeout', '50'], dir);
+    const run1 = new Child(initiator, [settings, String(COUNT), '--cut-after', String(cutAfter), '--offline', String(offline), '--timeout', '30'], dir);
+    runs.push(run1);
     const code1 = await run1.exited;
     const ms1 = performance.now() - t0;
     t.is(code1, 0, `run 1: ${run1.lines.slice(-5).join(' | ')} ${run1.stderr}`);
@@ -112,7 +120,8 @@ if (!('path' in found)) {
 
     // Run 2: same store, no reset.
     const t1 = performance.now();
-    const run2 = new Child(initiator, [settings, String(COUNT), '--timeout', '50'], dir);
+    const run2 = new Child(initiator, [settings, String(COUNT), '--timeout', '30'], dir);
+    runs.push(run2);
     const code2 = await run2.exited;
     const ms2 = performance.now() - t1;
     t.is(code2, 0, `run 2: ${run2.lines.slice(-5).join(' | ')} ${run2.stderr}`);
@@ -201,8 +210,15 @@ if (!('path' in found)) {
     );
 
     const gap = resendRequests.map((m) => `${m.get(7)}..${m.get(16) === '0' ? 'inf' : m.get(16)}`).join(', ');
+    // Gap sizes at the second logon: what each side had not received when it saw the other's Logon.
+    const logonOut = qfxOut.filter((m) => m.get(35) === 'A').at(-1);
+    const logonIn = qfxIn.filter((m) => m.get(35) === 'A').at(-1);
+    const gatewayGap = Number(logonOut?.get(34)) - Math.min(...resendRequests.map((m) => Number(m.get(7))));
+    const qfxResend = qfxOut.filter((m) => m.get(35) === '2');
+    const quickfixGap = Number(logonIn?.get(34)) - Math.min(...qfxResend.map((m) => Number(m.get(7))));
     t.log(
       `run 1: ${ms1.toFixed(0)} ms (${cut}); run 2: ${ms2.toFixed(0)} ms (${done}); ` +
+        `gap at the gateway ${gatewayGap} messages (QuickFIX Logon ${logonOut?.get(34)}), at QuickFIX ${quickfixGap} (gateway Logon ${logonIn?.get(34)}); ` +
         `ResendRequests from the gateway: ${gap}; from QuickFIX: ${run2.lines.filter((l) => l.startsWith('RESEND_REQUEST_OUT')).join(', ') || 'none'}; ` +
         `TRs resent by QuickFIX: ${resent.size}; journal: ${jIn.length} in, ${jOut.length} out; final seq out=${nextOut} in=${nextIn}`,
     );

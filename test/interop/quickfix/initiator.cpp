@@ -5,8 +5,8 @@
 //   initiator <settings.cfg> <count> [--cut-after N] [--offline G] [--window W] [--timeout S]
 //
 // <settings.cfg> is an ordinary QuickFIX settings file with exactly one FIX.4.4 session. Extra keys read
-// from the session: Password (sent as 554 on Logon when present), Symbol/SecurityID (optional, default
-// a small built-in list of instruments).
+// from the session: Password (sent as 554 on Logon when present), PartyID (448 of the executing firm on
+// each side, default the SenderCompID). Instruments come from a small built-in list of real ISINs.
 //
 // Persistence and restart: QuickFIX's FileStore (FileStorePath) keeps the sequence numbers and the sent
 // messages; this program keeps its own progress next to it in <FileStorePath>/interop-progress.txt
@@ -56,7 +56,6 @@
 #include <fstream>
 #include <iostream>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -281,6 +280,13 @@ int abortConnection(int port) {
   return found;
 }
 
+/** Polls the initiator while `cond()` holds, for at most `ms` milliseconds (poll() may return at once). */
+template <typename Cond>
+void pollWhile(FIX::SocketInitiator& initiator, long ms, Cond cond) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (cond() && std::chrono::steady_clock::now() < end) initiator.poll(0.002);
+}
+
 /** mkdir -p. */
 void mkdirs(const std::string& dir) {
   for (size_t i = 1; i <= dir.size(); ++i) {
@@ -366,7 +372,7 @@ int main(int argc, char** argv) {
       if (static_cast<long>(progress.ackedCount()) >= o.count && next > o.count) {
         // Everything acknowledged: Logout, wait for the counterparty's Logout, report.
         s->logout("interop done");
-        for (int i = 0; i < 2500 && s->isLoggedOn(); ++i) initiator.poll(0.002);
+        pollWhile(initiator, 5000, [&] { return s->isLoggedOn(); });
         line("SEQ out=" + std::to_string(s->getExpectedSenderNum()) + " in=" + std::to_string(s->getExpectedTargetNum()));
         line("DONE acks=" + std::to_string(progress.ackedCount()) + " total=" + std::to_string(o.count) +
              " this_run=" + std::to_string(app.acksThisRun) + " sent_this_run=" + std::to_string(sentThisRun) +
@@ -376,7 +382,7 @@ int main(int argc, char** argv) {
       }
 
       if (app.failed) {
-        for (int i = 0; i < 100; ++i) initiator.poll(0.002);  // let the next few messages show too
+        pollWhile(initiator, 200, [] { return true; });  // let the next few messages show too
         line("SEQ out=" + std::to_string(s->getExpectedSenderNum()) + " in=" + std::to_string(s->getExpectedTargetNum()));
         line("FAIL reject acks=" + std::to_string(progress.ackedCount()) + " sent_high=" + std::to_string(progress.sentHigh()));
         std::fflush(stdout);
@@ -404,7 +410,7 @@ int main(int argc, char** argv) {
       if (o.cutAfter > 0 && next > o.cutAfter) {
         // The cut: RST, then TRs persisted while disconnected, then exit without any cleanup.
         const int aborted = abortConnection(port);
-        for (int i = 0; i < 2500 && s->isLoggedOn(); ++i) initiator.poll(0.002);
+        pollWhile(initiator, 5000, [&] { return s->isLoggedOn(); });
         if (s->isLoggedOn()) throw std::runtime_error("session still logged on after the RST");
         long offline = 0;
         for (; offline < o.offline && next <= o.count; ++offline) {
