@@ -4,11 +4,16 @@
  * rebuild) and a 100,000-message resend served from the segment files. Directory: JOURNAL_BENCH_DIR or
  * the OS temp dir (ext4 on this machine). Medians of several runs; the disk is a shared virtual disk,
  * so fsync figures are only indicative.
+ *
+ * "ts-os" uses the default CRC engine (WebAssembly arena), "ts-os-jscrc" the JS tables (crcEngine
+ * "js"), so `vs` shows what the engine is worth end to end. journal.commit isolates the journal's own
+ * per-record work (header, padding, CRC, clock) from the session store's encoding.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Journal, RT_OUTBOUND } from '../../src/journal/journal.js';
 import { JournalSessionStore } from '../../src/journal/session-store.js';
 import { type Case, type Result, summarise } from '../harness.js';
 
@@ -23,9 +28,9 @@ function freshDir(): string {
 }
 
 /** Append `n` outbound records in ticks of `batch` (yielding so group commit can run); ns per append until all durable. */
-async function appendRun(durability: 'os' | 'fsync', n: number, batch: number): Promise<{ nsPerAppend: number; jsNsPerAppend: number; dir: string; flushes: number }> {
+async function appendRun(durability: 'os' | 'fsync', n: number, batch: number, crcEngine: 'auto' | 'js' = 'auto'): Promise<{ nsPerAppend: number; jsNsPerAppend: number; dir: string; flushes: number; buffers: string }> {
   const dir = freshDir();
-  const store = JournalSessionStore.open({ dir, durability });
+  const store = JournalSessionStore.open({ dir, durability, crcEngine });
   const t0 = performance.now();
   let seq = 1;
   let js = 0; // time spent in the append loops on the JS thread
@@ -38,9 +43,52 @@ async function appendRun(durability: 'os' | 'fsync', n: number, batch: number): 
   }
   await store.journal.whenIdle();
   const ns = ((performance.now() - t0) * 1e6) / n;
-  const flushes = store.journal.stats.flushes;
+  const { flushes, arenaBuffers, bufferAllocations } = store.journal.stats;
   await store.close();
-  return { nsPerAppend: ns, jsNsPerAppend: (js * 1e6) / n, dir, flushes };
+  return { nsPerAppend: ns, jsNsPerAppend: (js * 1e6) / n, dir, flushes, buffers: `${arenaBuffers}/${bufferAllocations}` };
+}
+
+/** Five runs of 1M "os" appends; median end to end, JS-thread time as an extra. */
+async function appendCase(impl: string, crcEngine: 'auto' | 'js'): Promise<Result> {
+  const samples: number[] = [];
+  const jsSamples: number[] = [];
+  let flushes = 0;
+  let buffers = '';
+  for (let r = 0; r < 5; r++) {
+    const x = await appendRun('os', 1_000_000, 10_000, crcEngine);
+    samples.push(x.nsPerAppend);
+    jsSamples.push(x.jsNsPerAppend);
+    flushes = x.flushes;
+    buffers = x.buffers;
+    fs.rmSync(x.dir, { recursive: true });
+  }
+  const js = summarise('x', 'x', 'ns', jsSamples).median;
+  const res = result('journal.append', impl, 'ns/append', samples, { recordBytes: 32 + 8 + 32 + 4 + MSG.length, flushesPerRun: flushes, arenaOfBuffers: buffers, jsThreadNsPerAppend: js });
+  res.extra!['appendsPerSec'] = Math.round(1e9 / res.median);
+  return res;
+}
+
+/**
+ * Journal.beginRecord + commitRecord of a 256-byte record (body left as is): the journal's own work per
+ * append. Ticks of 10,000 with a yield between (group commit runs); the sample is the JS time of a tick.
+ */
+async function commitCase(impl: string, crcEngine: 'auto' | 'js'): Promise<Result> {
+  const dir = freshDir();
+  const j = Journal.open({ dir, durability: 'os', crcEngine });
+  const body = 256 - 32;
+  const samples: number[] = [];
+  for (let tick = 0; tick < 400; tick++) {
+    const t0 = performance.now();
+    for (let i = 0; i < 10_000; i++) {
+      j.beginRecord(body);
+      j.commitRecord(RT_OUTBOUND, 1, 0, body);
+    }
+    if (tick >= 100) samples.push(((performance.now() - t0) * 1e6) / 10_000); // the first 100 warm up
+    await new Promise((r) => setImmediate(r));
+  }
+  await j.close();
+  fs.rmSync(dir, { recursive: true });
+  return result('journal.commit', impl, 'ns/record', samples, { recordBytes: 256 });
 }
 
 function result(name: string, impl: string, unit: string, samples: number[], extra: Record<string, number | string>): Result {
@@ -50,26 +98,10 @@ function result(name: string, impl: string, unit: string, samples: number[], ext
 }
 
 export const cases: Case[] = [
-  {
-    name: 'journal.append',
-    impl: 'ts-os',
-    async run() {
-      const samples: number[] = [];
-      const jsSamples: number[] = [];
-      let flushes = 0;
-      for (let r = 0; r < 5; r++) {
-        const x = await appendRun('os', 1_000_000, 10_000);
-        samples.push(x.nsPerAppend);
-        jsSamples.push(x.jsNsPerAppend);
-        flushes = x.flushes;
-        fs.rmSync(x.dir, { recursive: true });
-      }
-      const js = summarise('x', 'x', 'ns', jsSamples).median;
-      const res = result('journal.append', 'ts-os', 'ns/append', samples, { recordBytes: 32 + 8 + 32 + 4 + MSG.length, flushesPerRun: flushes, jsThreadNsPerAppend: js });
-      res.extra!['appendsPerSec'] = Math.round(1e9 / res.median);
-      return res;
-    },
-  },
+  { name: 'journal.append', impl: 'ts-os', run: () => appendCase('ts-os', 'auto') },
+  { name: 'journal.append', impl: 'ts-os-jscrc', run: () => appendCase('ts-os-jscrc', 'js') },
+  { name: 'journal.commit', impl: 'wasm-crc', run: () => commitCase('wasm-crc', 'auto') },
+  { name: 'journal.commit', impl: 'js-crc', run: () => commitCase('js-crc', 'js') },
   {
     name: 'journal.append',
     impl: 'ts-fsync',

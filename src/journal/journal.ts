@@ -25,10 +25,11 @@
  *
  * CRC engine. The CRC-32C of every record is computed on the JS thread as the record is committed; it
  * is the largest single cost of an append. With crcEngine "auto" the journal owns one WebAssembly
- * memory (Crc32cArena) sized for the recovery scan buffer, then ARENA_WRITE_BUFFERS group-commit
- * buffers and the resend read window; buffers there get their CRCs from the wasm loop (~1.6x the JS
- * one). The arena never grows (that would detach buffers held by writers and in-flight writes): a
- * buffer needed beyond it (a long stall of the disk) is an ordinary Buffer with the JS CRC.
+ * memory (Crc32cArena) that holds the recovery scan buffer (while Journal.open runs), then the resend
+ * read window and up to 16 group-commit buffers; buffers there get their CRCs from the wasm loop
+ * (~1.6x the JS one; no native code, no build step). The arena never grows (that would detach buffers
+ * held by writers and by in-flight writes): a buffer needed beyond it (a long disk stall) is an
+ * ordinary Buffer with the JS CRC. Either way the bytes written are the same.
  *
  * Recovery (Journal.open): scans every segment, verifies length, position, record type and CRC of each
  * record, visits valid records in order, and stops at the first record that is not valid (length 0 or
@@ -715,8 +716,14 @@ export function writeU64(v: DataView, at: number, value: number): void {
   v.setUint32(at + 4, hi >>> 0, true);
 }
 
-/** Group-commit buffers the arena has room for (beyond them, buffers are plain and use the JS CRC). */
-const ARENA_WRITE_BUFFERS = 6;
+/**
+ * Group-commit buffers the arena has room for: 16 (a disk stall of 16 buffers before any falls back to
+ * the JS CRC), fewer when buffers are very large (the arena stays within ~256 MiB). Room is address
+ * space only until a buffer is first used, as with plain buffers, which are never freed either.
+ */
+function arenaWriteBuffers(bufferBytes: number): number {
+  return Math.max(2, Math.min(16, Math.floor((256 * 1024 * 1024) / bufferBytes)));
+}
 
 /** Size of the resend read window: at least 1 MiB, and every record fits. */
 function windowBytes(bufferBytes: number): number {
@@ -725,11 +732,11 @@ function windowBytes(bufferBytes: number): number {
 
 /**
  * Arena room: the recovery scan buffer first (released after open), then the resend window and at least
- * ARENA_WRITE_BUFFERS write buffers.
+ * arenaWriteBuffers() write buffers.
  */
 function arenaCapacity(segmentBytes: number, bufferBytes: number): number {
   const scan = scanBufferBytes(segmentBytes, bufferBytes) + 64;
-  const run = ARENA_WRITE_BUFFERS * (bufferBytes + 64) + windowBytes(bufferBytes) + 64;
+  const run = arenaWriteBuffers(bufferBytes) * (bufferBytes + 64) + windowBytes(bufferBytes) + 64;
   return Math.max(scan, run);
 }
 
