@@ -696,8 +696,14 @@ static void test_groups_and_problems(void)
     EXPECT_EQ_U64(v.count, 5);
     EXPECT_EQ_U64(v.problem_field, 5);
     EXPECT_EQ_U64(v.raw_len, n);
-    /* Unknown BeginString: flat. */
+    /* FIX.4.2: FIX 4.4's tables (no FIX.4.2 dictionary in the reference data). */
     n = build("FIX.4.2", "35=0|49=A|56=B|34=1|", m);
+    EXPECT(index_exact(m, (uint32_t)n, 0) > 0);
+    v = view(g_out);
+    EXPECT_EQ_U64(v.dictionary, GW_FIX_DICT_FIX44);
+    EXPECT_EQ_U64(v.problem, GW_FIX_PROBLEM_NONE);
+    /* Unknown BeginString: flat. */
+    n = build("FIX.4.1", "35=0|49=A|56=B|34=1|", m);
     EXPECT(index_exact(m, (uint32_t)n, 0) > 0);
     v = view(g_out);
     EXPECT_EQ_U64(v.dictionary, GW_FIX_DICT_UNKNOWN);

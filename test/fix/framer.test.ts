@@ -302,7 +302,7 @@ test('FIXT.1.1 header group NoHops and FIX 5.0 SP2 body groups; unknown MsgType 
 });
 
 test('Unknown BeginString: no dictionary, flat, DATA not known', (t) => {
-  const e = only(t, frame([msg(`8=FIX.4.2|35=AE|49=A|56=B|34=1|${sides}95=2|96=ab|`)]));
+  const e = only(t, frame([msg(`8=FIX.4.1|35=AE|49=A|56=B|34=1|${sides}95=2|96=ab|`)]));
   t.is(e.dictionary, 0);
   t.is(e.problem, 0);
   t.true(e.fields.every((f, i) => f.next === i + 1));
