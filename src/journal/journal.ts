@@ -421,10 +421,11 @@ export class Journal {
   /**
    * Make the whole record at `position` (header included) available: returns the buffer and sets
    * `readOffset`/`readLength`. Serves unflushed records from memory and the rest from the segment
-   * files through a read window. The bytes are valid until the next read or append. CRC verified;
-   * throws JOURNAL_CORRUPT when the stored record does not check.
+   * files through a read window. The bytes are valid until the next read, append or close. CRC
+   * verified; throws JOURNAL_CORRUPT when the stored record does not check, JOURNAL_CLOSED after close.
    */
   readRecord(position: number): Uint8Array {
+    if (this.#closed) throw new GatewayError(JournalErrorCode.JOURNAL_CLOSED, 'journal is closed');
     const mem = this.#findBuffer(position);
     if (mem) {
       const off = position - mem.start;
@@ -444,7 +445,7 @@ export class Journal {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  /** Flush what is buffered, wait for it, then close the files. Appends afterwards throw. */
+  /** Flush what is buffered, wait for it, then close the files. Appends and reads afterwards throw. */
   async close(): Promise<void> {
     if (this.#closed) return;
     await this.whenIdle();
@@ -455,6 +456,10 @@ export class Journal {
       this.#fs.closeSync(this.#segment.fd);
       this.#segment.fd = -1;
     }
+    // The arena may serve the next journal opened on this thread. Not after a failure: a write may still
+    // be reading a buffer. `buffer` and reads (readRecord throws JOURNAL_CLOSED) no longer reach it.
+    this.buffer = Buffer.alloc(0);
+    if (this.#failure === null) this.#arena?.recycle();
   }
 
   // ---- writer internals

@@ -124,3 +124,18 @@ test('Crc32cArena allocation: aligned, bounded, mark/release; oversized arenas a
   t.is(arena.update(0, a, 32), 0x62a8ab43);
   t.is(Crc32cArena.create(2 ** 31), null);
 });
+
+test('Crc32cArena.recycle: the next create of the same capacity gets it back, reset; another capacity does not', (t) => {
+  const a = Crc32cArena.create(8192);
+  t.truthy(a);
+  if (!a) return;
+  const first = a.alloc(100);
+  a.alloc(100);
+  a.recycle();
+  t.not(Crc32cArena.create(4096), a, 'different capacity: a new arena');
+  const b = Crc32cArena.create(8192);
+  t.is(b, a, 'same capacity: the spare');
+  t.is(b!.alloc(100), first, 'allocation starts over');
+  t.not(Crc32cArena.create(8192), a, 'the spare is handed out once');
+  t.is(b!.update(0, first, 0), 0);
+});

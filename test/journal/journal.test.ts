@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { GatewayError } from '../../src/codec/errors.js';
-import { FLAG_BATCH_END, Journal, JournalErrorCode, type JournalFs, RT_OUTBOUND, defaultFs, listSegments } from '../../src/journal/journal.js';
+import { FLAG_BATCH_END, Journal, JournalErrorCode, type JournalFs, RECORD_HEADER_LENGTH, RT_OUTBOUND, defaultFs, listSegments } from '../../src/journal/journal.js';
 import { JournalSessionStore } from '../../src/journal/session-store.js';
 
 const KEY = 'FIX.4.4:GW->MEMBER1';
@@ -464,5 +464,21 @@ test('crcEngine "auto" (wasm arena, plain buffers past it) and "js" write byte-i
       t.is(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).readUInt32LE(j.readOffset + 8), p);
     }
     await j.close();
+  }
+});
+
+test('close: reads and appends throw JOURNAL_CLOSED; a journal reopened on the recycled arena is intact', async (t) => {
+  const dir = tmpDir();
+  const body = new Uint8Array(200).fill(0x5a);
+  const positions: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    // Each open after the first takes the arena the previous close recycled (same options).
+    const j = Journal.open({ dir, durability: 'os' });
+    t.is(j.report.records, positions.length);
+    for (const p of positions) t.is(j.readRecord(p)[j.readOffset + RECORD_HEADER_LENGTH + 7], 0x5a); // from the files, CRC checked
+    for (let i = 0; i < 5000; i++) positions.push(j.appendRaw(RT_OUTBOUND, round, body, 0, 200));
+    await j.close();
+    t.throws(() => j.readRecord(positions[0]!), { message: /JOURNAL_CLOSED/ });
+    t.throws(() => j.appendRaw(RT_OUTBOUND, 1, body, 0, 1), { message: /JOURNAL_CLOSED/ });
   }
 });
