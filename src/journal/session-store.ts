@@ -126,6 +126,11 @@ class SessionIndex {
   lastReset = -1;
   /** Epoch ms of the last reset of both sequences (its outbound SequenceReset record); 0 when none. */
   lastResetMs = 0;
+  /**
+   * Recovery only: positions of inbound application messages no outbound record names as its cause
+   * (insertion = journal order). Emptied by takeUnanswered; not maintained for live appends.
+   */
+  unanswered: Set<number> | undefined;
 }
 
 export interface JournalSessionStoreOptions extends JournalOptions {
@@ -147,6 +152,7 @@ export class JournalSessionStore implements SessionStore {
   readonly #logonEnc = new SessionLogonEncoder();
   readonly #logoutEnc = new SessionLogoutEncoder();
   readonly #outDec = new OutboundMessageDecoder();
+  readonly #inDec = new InboundMessageDecoder();
 
   private constructor(journal: Journal, sessions: Map<number, SessionIndex>, sessionIds: Record<string, number> | undefined) {
     this.journal = journal;
@@ -303,6 +309,24 @@ export class JournalSessionStore implements SessionStore {
     return j.commitRecord(RT_SESSION, s.id, 0, MH + e.encodedLength());
   }
 
+  takeUnanswered(sessionKey: string, visit: (position: number, raw: Uint8Array, offset: number, length: number) => void): void {
+    const s = this.#session(sessionKey);
+    const positions = s.unanswered;
+    s.unanswered = undefined;
+    if (positions === undefined) return;
+    const j = this.journal;
+    const dec = this.#inDec;
+    for (const pos of positions) {
+      const buf = j.readRecord(pos);
+      const body = j.readOffset + RECORD_HEADER_LENGTH;
+      const blockLength = buf[body]! | (buf[body + 1]! << 8);
+      const version = buf[body + 6]! | (buf[body + 7]! << 8);
+      dec.wrap(buf, body + MH, blockLength, version);
+      const rawLen = dec.rawMessageLength();
+      visit(pos, buf, dec.limit + 4, rawLen);
+    }
+  }
+
   #appendReset(id: number, direction: number, newSeqNo: number, previous: number, gapFill = false): number {
     const j = this.journal;
     j.beginRecord(MH + SequenceResetEncoder.BLOCK_LENGTH);
@@ -372,10 +396,13 @@ function makeIndexer(sessions: Map<number, SessionIndex>) {
       const seq = u64(buf, block + OutboundMessageDecoder.seqNumEncodingOffset);
       s.outbound.set(seq, position);
       if (seq >= s.nextSenderSeq) s.nextSenderSeq = seq + 1;
+      const cause = u64(buf, block + OutboundMessageDecoder.causePositionEncodingOffset); // null: 2^64-1
+      if (cause <= Number.MAX_SAFE_INTEGER) s.unanswered?.delete(cause);
     } else if (template === IN_TEMPLATE) {
       const seq = u64(buf, block + InboundMessageDecoder.seqNumEncodingOffset);
       s.inbound.set(seq, position);
       if (seq >= s.nextTargetSeq) s.nextTargetSeq = seq + 1;
+      if (!isAdminMsgType(buf, block + InboundMessageDecoder.msgTypeEncodingOffset)) (s.unanswered ??= new Set()).add(position);
     } else if (template === SEQ_RESET_TEMPLATE) {
       const newSeqNo = u64(buf, block + SequenceResetDecoder.newSeqNoEncodingOffset);
       const timeMs = Math.floor(u64(buf, block + SequenceResetDecoder.timestampNsEncodingOffset) / 1e6);
@@ -384,7 +411,13 @@ function makeIndexer(sessions: Map<number, SessionIndex>) {
   };
 }
 
-/** Little-endian uint64 that is a safe integer (sequence numbers). */
+/** Session-level MsgTypes (0 1 2 3 4 5 A): never answered by the application. */
+function isAdminMsgType(buf: Uint8Array, at: number): boolean {
+  const c = buf[at]!;
+  return buf[at + 1] === 0 && ((c >= 0x30 && c <= 0x35) || c === 0x41);
+}
+
+/** Little-endian uint64 as a number (exact up to 2^53; larger values, e.g. null, come out above MAX_SAFE_INTEGER). */
 function u64(buf: Uint8Array, at: number): number {
   const lo = (buf[at]! | (buf[at + 1]! << 8) | (buf[at + 2]! << 16) | (buf[at + 3]! << 24)) >>> 0;
   const hi = (buf[at + 4]! | (buf[at + 5]! << 8) | (buf[at + 6]! << 16) | (buf[at + 7]! << 24)) >>> 0;

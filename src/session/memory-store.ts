@@ -89,6 +89,9 @@ export class MemorySessionStore implements SessionStore {
     return ++this.position;
   }
 
+  /** Nothing survives a restart here, so nothing is ever unanswered after one. */
+  takeUnanswered(): void {}
+
   recordLogout(sessionKey: string, reason: LogoutReason, text: string): number {
     if (this.keepEvents) this.events.push({ kind: 'logout', sessionKey, reason, text });
     return ++this.position;

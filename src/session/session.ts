@@ -693,6 +693,7 @@ export class SessionAcceptor implements TransportHandler {
       // They missed our messages theirNext..(our Logon - 1): resend them (GapFill for admin) at once.
       this.resendRange(s, theirNext, s.nextSenderSeq - 2);
     }
+    this.replayUnanswered(s);
     if (seq > s.nextTargetSeq) {
       // Queued as already handled: when the gap fills it only consumes its number (QuickFIX).
       this.enqueue(s, seq, m, true);
@@ -752,8 +753,8 @@ export class SessionAcceptor implements TransportHandler {
           this.disconnect(c);
           return;
         }
-        this.sendReject(s, m, r.reason, r.refTag);
-        if (seq === s.nextTargetSeq) this.consume(s, seq, msgType, m);
+        const cause = seq === s.nextTargetSeq ? this.consume(s, seq, msgType, m) : -1;
+        this.sendReject(s, m, r.reason, r.refTag, msgType, cause);
         this.drainQueue(c, s);
         return;
       }
@@ -857,8 +858,8 @@ export class SessionAcceptor implements TransportHandler {
     if (msgType === '4') return true;
     const orig = m.getString(122);
     if (orig === undefined) {
-      this.sendReject(s, m, RejectReason.RequiredTagMissing, '122', msgType);
-      if (m.getInt(34) === s.nextTargetSeq) this.consume(s, s.nextTargetSeq, msgType, m);
+      const cause = m.getInt(34) === s.nextTargetSeq ? this.consume(s, s.nextTargetSeq, msgType, m) : -1;
+      this.sendReject(s, m, RejectReason.RequiredTagMissing, '122', msgType, cause);
       return false;
     }
     const o = parseUtcTimestamp(orig);
@@ -947,18 +948,34 @@ export class SessionAcceptor implements TransportHandler {
         const position = this.consume(s, seq, msgType, m);
         if (s.settings.throttle !== undefined && !this.takeToken(s)) {
           // FIX 5.0 SP2 has THROTTLE_LIMIT_EXCEEDED (8); FIX 4.4 only OTHER (0).
-          this.businessReject(s, seq, msgType, s.beginString === 'FIXT.1.1' ? '8' : '0', 'Throttle limit exceeded');
+          this.businessReject(s, seq, msgType, s.beginString === 'FIXT.1.1' ? '8' : '0', 'Throttle limit exceeded', position);
           return;
         }
-        const a = this.inboundApp;
-        a.session = s;
-        a.message = m;
-        a.msgType = msgType;
-        a.position = position;
-        const ok = this.app.onAppMessage(a);
-        if (!ok) this.businessReject(s, seq, msgType, '3', 'Unsupported Message Type');
+        this.route(s, m, msgType, seq, position);
       }
     }
+  }
+
+  /** Hands a consumed application message to the application; unsupported: BusinessMessageReject. */
+  private route(s: Session, m: FixMessage, msgType: string, seq: number, position: number): void {
+    const a = this.inboundApp;
+    a.session = s;
+    a.message = m;
+    a.msgType = msgType;
+    a.position = position;
+    if (!this.app.onAppMessage(a)) this.businessReject(s, seq, msgType, '3', 'Unsupported Message Type', position);
+  }
+
+  /**
+   * After a restart: application messages the journal holds as consumed but that nothing answered (the
+   * process died between the two records) are routed again, once, right after the first Logon.
+   * Without this the member's resend would be ignored (its number is consumed) and never answered.
+   */
+  private replayUnanswered(s: Session): void {
+    this.store.takeUnanswered(s.key, (position, raw, off, len) => {
+      const bytes = copyBytes(raw, off, off + len);
+      this.reparse(bytes, (m) => this.route(s, m, m.msgType, m.getInt(34), position));
+    });
   }
 
   /** Token bucket of the session's throttle: true when the message may pass. */
@@ -974,7 +991,7 @@ export class SessionAcceptor implements TransportHandler {
     return true;
   }
 
-  private businessReject(s: Session, seq: number, msgType: string, reason: string, text: string): void {
+  private businessReject(s: Session, seq: number, msgType: string, reason: string, text: string, cause: number): void {
     const f: OutField[] = [
       ['45', String(seq)],
       ['58', text],
@@ -982,7 +999,7 @@ export class SessionAcceptor implements TransportHandler {
       ['380', reason],
     ];
     if (s.beginString === 'FIXT.1.1' && s.settings.defaultApplVerId) f.push(['1137', s.settings.defaultApplVerId]);
-    this.sendApp(s, 'j', f, -1);
+    this.sendApp(s, 'j', f, cause);
   }
 
   private onSequenceReset(s: Session, m: FixMessage, gapFill: boolean, seq: number): void {
@@ -1141,7 +1158,8 @@ export class SessionAcceptor implements TransportHandler {
     this.sendApp(s, '5', text ? [['58', text]] : [], -1);
   }
 
-  private sendReject(s: Session, m: FixMessage, reason: number, refTag: string, msgType = m.msgType): void {
+  /** cause: journal position of the rejected message when it was consumed (the Reject answers it), else -1. */
+  private sendReject(s: Session, m: FixMessage, reason: number, refTag: string, msgType = m.msgType, cause = -1): void {
     const seq = m.getInt(34);
     const f: OutField[] = [];
     // Reverse route (QuickFIX): OnBehalfOf* of the rejected message become DeliverTo* and vice versa.
@@ -1162,7 +1180,7 @@ export class SessionAcceptor implements TransportHandler {
     if (refTag !== '') f.push(['371', refTag]);
     if (msgType !== '') f.push(['372', msgType]);
     f.push(['373', String(reason)]);
-    this.sendApp(s, '3', f, -1);
+    this.sendApp(s, '3', f, cause);
   }
 
   // ------------------------------------------------------------------ timers

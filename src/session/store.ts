@@ -71,6 +71,11 @@ export interface SessionStore {
   setNextTarget(sessionKey: string, newSeqNo: number, gapFill: boolean): number;
   recordLogon(sessionKey: string, logon: LogonRecord): number;
   recordLogout(sessionKey: string, reason: LogoutReason, text: string): number;
+  /**
+   * Visits, once, the inbound application messages recovered as consumed but answered by no outbound
+   * record (no causePosition names them): the process stopped between the two. Later calls visit nothing.
+   */
+  takeUnanswered(sessionKey: string, visit: (position: number, raw: Uint8Array, offset: number, length: number) => void): void;
   durablePosition(): number;
   onDurable(position: number, callback: () => void): void;
 }
