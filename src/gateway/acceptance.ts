@@ -74,7 +74,7 @@ export async function startAcceptanceServer(o: AcceptanceServerOptions): Promise
       defaultApplVerId: o.beginString === 'FIXT.1.1' ? '9' : undefined,
       resetOnLogon: true,
     }) },
-    new MemorySessionStore(),
+    new MemorySessionStore(now, false), // no event log: the server runs indefinitely
     { now },
     app,
     (bytes, visit) => reparser.run(bytes, visit),

@@ -155,7 +155,8 @@ function checkSessions(doc: GatewayConfig, problems: ConfigProblem[]): void {
   });
 }
 
-function hmsSeconds(hms: string): number {
+/** "HH:MM" or "HH:MM:SS" (schema-checked) as seconds since midnight. */
+export function hmsSeconds(hms: string): number {
   const [h, m, sec] = hms.split(':').map(Number);
   return h! * 3600 + m! * 60 + (sec ?? 0);
 }

@@ -16,8 +16,8 @@
  * Thread: called on the session layer's JS thread; holds no mutable state after construction.
  */
 import * as crypto from 'node:crypto';
-import type { LogonAttempt, SessionDirectory, SessionSettings } from '../session/session.js';
-import type { FixSessionConfig, GatewayConfig, Weekday } from './config.js';
+import { type LogonAttempt, SessionAcceptor, type SessionDirectory, type SessionSettings } from '../session/session.js';
+import { type FixSessionConfig, type GatewayConfig, hmsSeconds, type Weekday } from './config.js';
 
 /** Settings plus what admission needs (the config entry). */
 export interface MemberSession extends SessionSettings {
@@ -54,7 +54,7 @@ export class MemberDirectory implements SessionDirectory {
         heartbeat: c.heartbeat ?? { minSeconds: 1, maxSeconds: 300 },
         throttle: c.throttle ? { messagesPerSecond: c.throttle.messagesPerSecond, burst: c.throttle.burst ?? c.throttle.messagesPerSecond } : undefined,
       };
-      this.#byKey.set(keyOf(s.beginString, s.senderCompId, s.targetCompId), s);
+      this.#byKey.set(SessionAcceptor.keyOf(s), s);
       return s;
     });
   }
@@ -62,12 +62,12 @@ export class MemberDirectory implements SessionDirectory {
   /** sessionKey (SessionAcceptor.keyOf) -> journal sessionId, for JournalSessionStore. */
   sessionIds(): Record<string, number> {
     const ids: Record<string, number> = {};
-    for (const s of this.sessions) ids[keyOf(s.beginString, s.senderCompId, s.targetCompId)] = s.sessionId;
+    for (const s of this.sessions) ids[SessionAcceptor.keyOf(s)] = s.sessionId;
     return ids;
   }
 
   find(beginString: string, ourCompId: string, theirCompId: string): SessionSettings | undefined {
-    return this.#byKey.get(keyOf(beginString, ourCompId, theirCompId));
+    return this.#byKey.get(SessionAcceptor.keyOf({ beginString, senderCompId: ourCompId, targetCompId: theirCompId }));
   }
 
   admit(a: LogonAttempt): string | undefined | Promise<string | undefined> {
@@ -96,8 +96,8 @@ export class MemberDirectory implements SessionDirectory {
   #periodStart(sch: NonNullable<FixSessionConfig['schedule']>, atMs: number): number | undefined {
     const nowMs = Math.floor(atMs / 1000) * 1000; // whole seconds, as the local time of day is
     const { day, secondOfDay } = this.#local(sch.timeZone ?? 'UTC', nowMs);
-    const start = seconds(sch.start);
-    const end = seconds(sch.end);
+    const start = hmsSeconds(sch.start);
+    const end = hmsSeconds(sch.end);
     const days = sch.weekdays;
     const startsOn = (d: number): boolean => days === undefined || days.includes(WEEKDAYS[(d + 7) % 7]!);
     if (start < end) return secondOfDay >= start && secondOfDay < end && startsOn(day) ? nowMs - (secondOfDay - start) * 1000 : undefined;
@@ -123,15 +123,6 @@ export class MemberDirectory implements SessionDirectory {
     }
     return { day, secondOfDay: sod };
   }
-}
-
-function keyOf(beginString: string, ours: string, theirs: string): string {
-  return `${beginString}:${ours}->${theirs}`;
-}
-
-function seconds(hms: string): number {
-  const [h, m, s] = hms.split(':').map(Number);
-  return h! * 3600 + m! * 60 + (s ?? 0);
 }
 
 /** scrypt cost: N = 2^15, r = 8, p = 1 (about 30-60 ms here, 32 MiB). */

@@ -318,7 +318,7 @@ export class SessionAcceptor implements TransportHandler {
   }
 
   /** The store key of a session: stable text, mapped to a journal sessionId by the store. */
-  static keyOf(st: SessionSettings): string {
+  static keyOf(st: Pick<SessionSettings, 'beginString' | 'senderCompId' | 'targetCompId'>): string {
     return `${st.beginString}:${st.senderCompId}->${st.targetCompId}`;
   }
 
@@ -547,24 +547,23 @@ export class SessionAcceptor implements TransportHandler {
     const now = this.clock.now();
     let username: string | undefined;
     let password: string | undefined;
+    let hbSeconds = 0;
     this.reparse(p.bytes, (m) => {
       username = m.getString(553);
       password = m.getString(554);
+      hbSeconds = m.getInt(108);
     });
     const directory = this.config.directory;
+    const hb = p.settings.heartbeat;
     let verdict: string | undefined | Promise<string | undefined>;
     if (directory.isOpen && !directory.isOpen(p.settings, now)) {
       verdict = 'Logon outside the session schedule';
       p.credentialFailure = false;
+    } else if (hb && (hbSeconds < hb.minSeconds || hbSeconds > hb.maxSeconds)) {
+      verdict = `HeartBtInt must be between ${hb.minSeconds} and ${hb.maxSeconds} seconds`;
+      p.credentialFailure = false;
     } else {
-      const hb = p.settings.heartbeat;
-      let hbOk = true;
-      if (hb) this.reparse(p.bytes, (m) => (hbOk = m.getInt(108) >= hb.minSeconds && m.getInt(108) <= hb.maxSeconds));
-      if (hbOk) verdict = directory.admit({ settings: p.settings, connection: c.info, username, password, nowMs: now });
-      else {
-        verdict = `HeartBtInt must be between ${hb!.minSeconds} and ${hb!.maxSeconds} seconds`;
-        p.credentialFailure = false;
-      }
+      verdict = directory.admit({ settings: p.settings, connection: c.info, username, password, nowMs: now });
     }
     if (verdict instanceof Promise) {
       verdict.then(

@@ -22,26 +22,7 @@ import * as net from 'node:net';
 import { FixFramer } from '../../src/fix/framer.js';
 import { FixBuilder, formatUtcTimestamp } from '../../src/session/builder.js';
 import { parse, type Received } from '../helpers/fix-client.js';
-
-/** Body of a TradeCaptureReport (the gateway test's, with its own TradeReportID). */
-export function tcrFields(id: string): [number, string][] {
-  return [
-    [571, id],
-    [487, '0'],
-    [856, '0'],
-    [570, 'N'],
-    [55, 'AAPL'],
-    [48, 'US0378331005'],
-    [22, '4'],
-    [32, '100'],
-    [31, '187.25'],
-    [75, '20261124'],
-    [60, '20261124-10:00:00.000'],
-    [552, '1'],
-    [54, '1'],
-    [37, 'O1'],
-  ];
-}
+import { tcrFields } from '../helpers/gateway-fixtures.js';
 
 /** What the member sent at one seq (kept for resends). */
 type Sent = { kind: 'AE'; id: string; sendingTime: string } | { kind: 'admin'; msgType: string };

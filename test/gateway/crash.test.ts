@@ -19,7 +19,7 @@ import { formatUtcTimestamp } from '../../src/session/builder.js';
 import { FixTestClient } from '../helpers/fix-client.js';
 import { runCrashTrials, SESSION_ID } from './crash-harness.js';
 import { cutJournal, readJournal } from './crash-journal.js';
-import { tcrFields } from './crash-member.js';
+import { tcrFields } from '../helpers/gateway-fixtures.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cliPath = path.resolve(here, '../../src/gateway/cli.js');

@@ -11,11 +11,9 @@ import test from 'ava';
 import { checkConfig, type GatewayConfig } from '../../src/gateway/config.js';
 import { startGateway, type RunningGateway } from '../../src/gateway/gateway.js';
 import { hashPassword, REFUSED_CERTIFICATE, REFUSED_CREDENTIALS } from '../../src/gateway/members.js';
-import { SessionLogoutDecoder } from '../../src/generated/gateway-internal/SessionLogout.js';
-import { SessionLogonDecoder } from '../../src/generated/gateway-internal/SessionLogon.js';
-import { Journal, RECORD_HEADER_LENGTH } from '../../src/journal/journal.js';
 import { LogoutReason } from '../../src/session/store.js';
 import { FixTestClient } from '../helpers/fix-client.js';
+import { sessionEvents, tcrFields } from '../helpers/gateway-fixtures.js';
 import { type Certs, makeCerts } from '../transport/helpers.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -65,42 +63,7 @@ function client(gw: RunningGateway, sender: string, beginString = 'FIX.4.4', nam
 }
 type FixTestClientTls = Parameters<typeof FixTestClient.connect>[0]['tls'];
 
-const TCR = (id: string): [number, string][] => [
-  [571, id],
-  [487, '0'],
-  [856, '0'],
-  [570, 'N'],
-  [55, 'AAPL'],
-  [48, 'US0378331005'],
-  [22, '4'],
-  [32, '100'],
-  [31, '187.25'],
-  [75, '20261124'],
-  [60, '20261124-10:00:00.000'],
-  [552, '1'],
-  [54, '1'],
-  [37, 'O1'],
-];
-
-/** Session events in the journal at `dir` (read after the gateway closed it). */
-function sessionEvents(dir: string): { logons: number[]; logouts: { sessionId: number; reason: number; text: string }[] } {
-  const logons: number[] = [];
-  const logouts: { sessionId: number; reason: number; text: string }[] = [];
-  const out = new SessionLogoutDecoder();
-  const j = Journal.open({ dir, durability: 'os' }, (_type, sessionId, _pos, buf, offset) => {
-    const body = offset + RECORD_HEADER_LENGTH;
-    const template = buf[body + 2]! | (buf[body + 3]! << 8);
-    const block = buf[body]! | (buf[body + 1]! << 8);
-    const version = buf[body + 6]! | (buf[body + 7]! << 8);
-    if (template === SessionLogonDecoder.TEMPLATE_ID) logons.push(sessionId);
-    if (template === SessionLogoutDecoder.TEMPLATE_ID) {
-      out.wrap(buf, body + 8, block, version);
-      logouts.push({ sessionId, reason: out.reason(), text: out.text() });
-    }
-  });
-  void j.close();
-  return { logons, logouts };
-}
+const TCR = tcrFields;
 
 for (const transport of ['node', 'native'] as const) {
   test.serial(`${transport}: a member logs on with its password, a TradeCaptureReport is acknowledged (AR 939=0, 571 echoed); unknown CompIDs get no reply`, async (t) => {
@@ -156,7 +119,7 @@ test.serial('a wrong password is refused with a Logout text, journaled (Authenti
     ok.destroy();
     await ok.whenClosed();
     await gw.close();
-    const ev = sessionEvents(path.join(dir, 'journal'));
+    const ev = await sessionEvents(path.join(dir, 'journal'));
     const refusals = ev.logouts.filter((l) => l.reason === LogoutReason.AuthenticationFailed);
     t.is(refusals.length, 4);
     t.true(refusals.every((l) => l.sessionId === 7 && l.text === REFUSED_CREDENTIALS));

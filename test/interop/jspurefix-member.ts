@@ -23,9 +23,6 @@ import { createRequire } from 'node:module';
 import type * as net from 'node:net';
 import type * as Jsp from 'jspurefix';
 import type * as JspTcp from 'jspurefix/dist/transport/tcp/index.js';
-import { Journal, RECORD_HEADER_LENGTH } from '../../src/journal/journal.js';
-import { SessionLogoutDecoder } from '../../src/generated/gateway-internal/SessionLogout.js';
-import { SessionLogonDecoder } from '../../src/generated/gateway-internal/SessionLogon.js';
 import { refdata } from '../helpers/refdata.js';
 import { type Fields, seqSpan } from './helpers-quickfix.js';
 
@@ -337,25 +334,4 @@ export function tcr(n: number, transactTime: Date): Record<string, unknown> {
   };
 }
 
-/**
- * Session events in the journal at `dir` (read after the gateway closed it): test/gateway/gateway.test.ts's
- * helper, with the journal's segment size.
- */
-export async function sessionEvents(dir: string, segmentBytes?: number): Promise<{ logons: number[]; logouts: { sessionId: number; reason: number; text: string }[] }> {
-  const logons: number[] = [];
-  const logouts: { sessionId: number; reason: number; text: string }[] = [];
-  const out = new SessionLogoutDecoder();
-  const j = Journal.open({ dir, durability: 'os', segmentBytes }, (_type, sessionId, _pos, buf, offset) => {
-    const body = offset + RECORD_HEADER_LENGTH;
-    const template = buf[body + 2]! | (buf[body + 3]! << 8);
-    const block = buf[body]! | (buf[body + 1]! << 8);
-    const version = buf[body + 6]! | (buf[body + 7]! << 8);
-    if (template === SessionLogonDecoder.TEMPLATE_ID) logons.push(sessionId);
-    if (template === SessionLogoutDecoder.TEMPLATE_ID) {
-      out.wrap(buf, body + 8, block, version);
-      logouts.push({ sessionId, reason: out.reason(), text: out.text() });
-    }
-  });
-  await j.close();
-  return { logons, logouts };
-}
+export { sessionEvents } from '../helpers/gateway-fixtures.js';

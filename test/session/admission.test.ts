@@ -24,45 +24,16 @@ import {
   type SessionSettings,
 } from '../../src/session/session.js';
 import { LogoutReason } from '../../src/session/store.js';
-import { SEND_OK, type ConnectionInfo, type ListenResult, type SendResult, type Transport } from '../../src/transport/transport.js';
-import { completeMessage, splitFields } from '../conformance/def.js';
+import type { ConnectionInfo } from '../../src/transport/transport.js';
+import { completeMessage } from '../conformance/def.js';
+import { FakeTransport, type Sent } from './fake-transport.js';
 
 const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
 const ADDR_A = '10.0.0.1';
 const ADDR_B = '10.0.0.2';
 const info = (remoteAddress = ADDR_A): ConnectionInfo => ({ remoteAddress, remotePort: 40000, localPort: 9878, tls: false, tlsSubject: '' });
 
-interface Sent {
-  id: number;
-  fields: Map<string, string>;
-  text: string;
-}
 
-class FakeTransport implements Transport {
-  readonly kind = 'node' as const;
-  readonly sent: Sent[] = [];
-  readonly disconnected: number[] = [];
-  listen(): Promise<ListenResult> {
-    return Promise.reject(new Error('not used'));
-  }
-  connect(): number {
-    return -1;
-  }
-  send(id: number, bytes: Uint8Array, off: number, len: number): SendResult {
-    const text = Buffer.from(bytes.subarray(off, off + len)).toString('latin1');
-    this.sent.push({ id, fields: new Map(splitFields(text)), text });
-    return SEND_OK;
-  }
-  disconnect(id: number): void {
-    this.disconnected.push(id);
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
-  take(): Sent[] {
-    return this.sent.splice(0, this.sent.length);
-  }
-}
 
 /** Records every application message it is given (msgType, MsgSeqNum); accepts all. */
 class Recorder implements SessionApplication {

@@ -9,37 +9,13 @@ import { FixBuilder, formatUtcTimestamp, parseUtcTimestamp } from '../../src/ses
 import { MemorySessionStore } from '../../src/session/memory-store.js';
 import { Reparser } from '../../src/session/reparse.js';
 import { collectFields, type InboundApp, SessionAcceptor, type SessionApplication, openDirectory } from '../../src/session/session.js';
-import { SEND_OK, type ConnectionInfo, type ListenResult, type SendResult, type Transport } from '../../src/transport/transport.js';
-import { completeMessage, splitFields } from '../conformance/def.js';
+import type { ConnectionInfo } from '../../src/transport/transport.js';
+import { completeMessage } from '../conformance/def.js';
+import { FakeTransport } from './fake-transport.js';
 
 const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
 const INFO: ConnectionInfo = { remoteAddress: '127.0.0.1', remotePort: 1, localPort: 2, tls: false, tlsSubject: '' };
 
-class FakeTransport implements Transport {
-  readonly kind = 'node' as const;
-  readonly sent: { id: number; fields: Map<string, string>; text: string }[] = [];
-  readonly disconnected: number[] = [];
-  listen(): Promise<ListenResult> {
-    return Promise.reject(new Error('not used'));
-  }
-  connect(): number {
-    return -1;
-  }
-  send(id: number, bytes: Uint8Array, off: number, len: number): SendResult {
-    const text = Buffer.from(bytes.subarray(off, off + len)).toString('latin1');
-    this.sent.push({ id, fields: new Map(splitFields(text)), text });
-    return SEND_OK;
-  }
-  disconnect(id: number): void {
-    this.disconnected.push(id);
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
-  take(): { id: number; fields: Map<string, string>; text: string }[] {
-    return this.sent.splice(0, this.sent.length);
-  }
-}
 
 class Echo implements SessionApplication {
   constructor(private readonly acceptor: () => SessionAcceptor) {}
