@@ -19,10 +19,8 @@ import { hashPassword } from './members.js';
  */
 async function acceptanceServer(port: number, beginString: string, host: string, transport: 'node' | 'native'): Promise<number> {
   if (!(SUPPORTED_BEGIN_STRINGS as readonly string[]).includes(beginString)) {
-    console.error(
-      `acceptance-server: ${beginString} is not supported yet: there is no data dictionary for it in ../shared/data ` +
-        `(supported: ${SUPPORTED_BEGIN_STRINGS.join(', ')})`,
-    );
+    // yargs has reported the bad choice already; with exitProcess(false) the handler still runs.
+    console.error(`acceptance-server: BeginString ${beginString} is not supported (supported: ${SUPPORTED_BEGIN_STRINGS.join(', ')})`);
     return 2;
   }
   const server = await startAcceptanceServer({ port, host, beginString, transport });
@@ -124,7 +122,7 @@ export function main(argv: string[]): number {
       (y) =>
         y
           .option('port', { type: 'number', demandOption: true, describe: 'TCP port (0 = ephemeral)' })
-          .option('begin-string', { type: 'string', demandOption: true, choices: ['FIX.4.2', 'FIX.4.4', 'FIXT.1.1'] })
+          .option('begin-string', { type: 'string', demandOption: true, choices: SUPPORTED_BEGIN_STRINGS })
           .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to bind' })
           .option('transport', { type: 'string', choices: ['node', 'native'], default: 'node', describe: 'pure-Node or native network agent' }),
       (a) => {
