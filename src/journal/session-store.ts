@@ -32,7 +32,7 @@ import { SeqDirection } from '../generated/gateway-internal/SeqDirection.js';
 import { BooleanType } from '../generated/gateway-internal/BooleanType.js';
 import type { LogonRecord, LogoutReason, SessionSequenceState, SessionStore } from '../session/store.js';
 import { crc32cUpdate } from './crc32c.js';
-import { Journal, JournalErrorCode, writeU64, type JournalOptions, RECORD_HEADER_LENGTH, RT_INBOUND, RT_OUTBOUND, RT_SESSION } from './journal.js';
+import { Journal, JournalErrorCode, writeU64, type JournalOptions, type RecordVisitor, RECORD_HEADER_LENGTH, RT_INBOUND, RT_OUTBOUND, RT_SESSION } from './journal.js';
 
 const MH = 8; // SBE message header length
 const SEQ_RESET_TEMPLATE = SequenceResetDecoder.TEMPLATE_ID;
@@ -136,6 +136,11 @@ class SessionIndex {
 export interface JournalSessionStoreOptions extends JournalOptions {
   /** sessionKey -> sessionId (1..2^32-2), normally from configuration. */
   sessionIds?: Record<string, number>;
+  /**
+   * Also called for every valid record during recovery, in position order, after the store indexed it
+   * (the engine rebuilds its state from the same single pass). Same contract as RecordVisitor.
+   */
+  visit?: RecordVisitor;
 }
 
 export class JournalSessionStore implements SessionStore {
@@ -168,7 +173,16 @@ export class JournalSessionStore implements SessionStore {
   /** Open the journal, rebuild the indexes from it, and return the store (report: journal.report). */
   static open(options: JournalSessionStoreOptions): JournalSessionStore {
     const sessions = new Map<number, SessionIndex>();
-    const journal = Journal.open(options, makeIndexer(sessions));
+    const index = makeIndexer(sessions);
+    const extra = options.visit;
+    const visit: RecordVisitor =
+      extra === undefined
+        ? index
+        : (recordType, sessionId, position, buf, offset, length) => {
+            index(recordType, sessionId, position, buf, offset, length);
+            extra(recordType, sessionId, position, buf, offset, length);
+          };
+    const journal = Journal.open(options, visit);
     const store = new JournalSessionStore(journal, sessions, options.sessionIds);
     return store;
   }
