@@ -179,7 +179,7 @@ export class JournalSessionStore implements SessionStore {
       extra === undefined
         ? index
         : (recordType, sessionId, position, buf, offset, length) => {
-            index(recordType, sessionId, position, buf, offset, length);
+            index(recordType, sessionId, position, buf, offset);
             extra(recordType, sessionId, position, buf, offset, length);
           };
     const journal = Journal.open(options, visit);
