@@ -5,6 +5,8 @@
  */
 import * as fs from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
+import { daysInMonth } from '../codec/timestamp.js';
+import type { EngineConfig } from '../engine/types.js';
 import schema from './config.schema.json' with { type: 'json' };
 
 export interface GatewayConfig {
@@ -53,7 +55,37 @@ export interface GatewayConfig {
     netCpu?: number;
     feedCpu?: number;
   };
+  /** The clearing engine; absent = the gateway runs without an engine (see ClearingConfig). */
+  clearing?: ClearingConfig;
 }
+
+/**
+ * `clearing` (config.schema.json): the engine's settings and its reference data files. Optional in the
+ * schema so that session-only configurations (tests, the acceptance server) load; the embedded defaults
+ * have it. Without it the gateway composes no engine: `engineConfig` returns undefined.
+ */
+export interface ClearingConfig {
+  /** Reference data files, relative to the configuration file's directory (gateway/refdata.ts). */
+  refdata: { securities: string; members: string; calendar: string; scenarios: string; collateral: string };
+  /** yyyy-mm-dd; default today in `timeZone` (gateway/refdata.ts `resolveBusinessDate`). */
+  businessDate?: string;
+  /** IANA zone; schema default America/New_York. */
+  timeZone?: string;
+  /** Schema default 'reject'. */
+  onRiskBreach?: 'reject' | 'marginCall';
+  /** Schema defaults: confidenceBps 9900, mporDays 2, gapTopN 5, gapAddOnBps 300. */
+  margin?: { confidenceBps?: number; mporDays?: number; gapTopN?: number; gapAddOnBps?: number };
+  /** Schema default 2. */
+  unmatchedAgeDays?: number;
+}
+
+/** Defaults of `clearing` (the same as config.schema.json's), for documents that did not pass `checkConfig`. */
+export const CLEARING_DEFAULTS = {
+  timeZone: 'America/New_York',
+  onRiskBreach: 'reject',
+  margin: { confidenceBps: 9900, mporDays: 2, gapTopN: 5, gapAddOnBps: 300 },
+  unmatchedAgeDays: 2,
+} as const;
 
 /** One member session (config.schema.json#/definitions/fixSession). */
 export interface FixSessionConfig {
@@ -125,6 +157,7 @@ export function checkConfig(doc: unknown): ConfigResult {
     if (frame !== undefined && maxMsg !== undefined && maxMsg > frame / 2)
       problems.push({ path: '/fix/maxMessageBytes', found: String(maxMsg), expected: `at most native.maxFrameBytes / 2 (${frame / 2}): a frame holds the message and its index` });
     checkSessions(doc, problems);
+    checkClearing(doc, problems);
   }
   return problems.length === 0 ? { ok: true, config: doc as GatewayConfig } : { ok: false, problems };
 }
@@ -153,6 +186,50 @@ function checkSessions(doc: GatewayConfig, problems: ConfigProblem[]): void {
     if (tz !== undefined && !isTimeZone(tz)) problems.push({ path: `${at}/schedule/timeZone`, found: JSON.stringify(tz), expected: 'an IANA time zone (e.g. "America/New_York", "UTC")' });
     if (s.schedule && hmsSeconds(s.schedule.start) === hmsSeconds(s.schedule.end)) problems.push({ path: `${at}/schedule/end`, found: JSON.stringify(s.schedule.end), expected: 'a time different from start' });
   });
+}
+
+/** Cross-field and value rules of `clearing` that JSON Schema cannot state (files are checked by gateway/refdata.ts). */
+function checkClearing(doc: GatewayConfig, problems: ConfigProblem[]): void {
+  const c = doc.clearing;
+  if (c === undefined) return;
+  if (c.timeZone !== undefined && !isTimeZone(c.timeZone))
+    problems.push({ path: '/clearing/timeZone', found: JSON.stringify(c.timeZone), expected: 'an IANA time zone (e.g. "America/New_York", "UTC")' });
+  if (c.businessDate !== undefined && isoDateToYmd(c.businessDate) === undefined)
+    problems.push({ path: '/clearing/businessDate', found: JSON.stringify(c.businessDate), expected: 'a real calendar date yyyy-mm-dd (1970-01-01 .. 2149-12-31)' });
+}
+
+/**
+ * `yyyy-mm-dd` → yyyymmdd integer (e.g. 20261124), or undefined when it is not a real date in
+ * 1970..2149 (the range of the FIX LocalMktDate the wire carries).
+ */
+export function isoDateToYmd(text: string): number | undefined {
+  const m = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/.exec(text);
+  if (m === null) return undefined;
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  if (y < 1970 || y > 2149 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return undefined;
+  return y * 10000 + mo * 100 + d;
+}
+
+/**
+ * The engine's settings from a checked configuration, defaults applied; undefined when the
+ * configuration has no `clearing` section (the gateway then runs without an engine).
+ */
+export function engineConfig(config: GatewayConfig): EngineConfig | undefined {
+  const c = config.clearing;
+  if (c === undefined) return undefined;
+  const d = CLEARING_DEFAULTS;
+  return {
+    onRiskBreach: c.onRiskBreach ?? d.onRiskBreach,
+    margin: {
+      confidenceBps: c.margin?.confidenceBps ?? d.margin.confidenceBps,
+      mporDays: c.margin?.mporDays ?? d.margin.mporDays,
+      gapTopN: c.margin?.gapTopN ?? d.margin.gapTopN,
+      gapAddOnBps: c.margin?.gapAddOnBps ?? d.margin.gapAddOnBps,
+    },
+    unmatchedAgeDays: c.unmatchedAgeDays ?? d.unmatchedAgeDays,
+  };
 }
 
 /** "HH:MM" or "HH:MM:SS" (schema-checked) as seconds since midnight. */
