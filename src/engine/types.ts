@@ -163,6 +163,12 @@ export interface TradeReport {
   /** 1 side (one-sided, needs matching) or 2 sides (locked-in, two-sided). */
   sides: TradeSide[];
   sideCount: number;
+  /**
+   * (E1, additive) One-sided reports: the counterparty's clearing firm (FIX PartyRole 17 ContraFirm on
+   * the side), which the matching key needs. Required when sideCount = 1; ignored for two-sided reports.
+   * Absent = ''.
+   */
+  contraFirm?: string;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -207,4 +213,57 @@ export interface EngineEvents {
   positionChanged(member: string, isin: string, settlDate: number, netQty: number, netMoney: number, tradeId: bigint, atNs: bigint): void;
   marginCalculated(member: string, requirement: bigint, collateralValue: bigint, clearingBusinessDate: number, atNs: bigint): void;
   collateralMoved(member: string, movementId: string, deposit: boolean, cash: boolean, isin: string, quantity: number, amount: bigint, valueAfterHaircut: bigint, atNs: bigint): void;
+  /**
+   * (E1, additive, optional) A one-sided report entered (`pending` true) or left (false: matched,
+   * cancelled or replaced) the matching book. Has no trade id yet, hence not a tradeStage event.
+   */
+  unmatchedChanged?(submitter: string, reportId: string, pending: boolean, atNs: bigint): void;
+}
+
+/**
+ * (E1, additive) `reason` values of tradeStage besides 751 codes: none (-1), and a cancelled trade
+ * (stage FAILED after PENDING_SETTLEMENT). 1000 is outside every 751 code and inside the journal's
+ * uint16 ReasonCode.
+ */
+export const StageReason = { None: -1, Cancelled: 1000 } as const;
+
+// ---------------------------------------------------------------------------------------------------
+// (E1, additive) Margin and collateral as the engine sees them. src/engine/margin.ts (MarginBook) and
+// collateral.ts (CollateralBook) implement these; tests may pass stubs. Slots are indexes of
+// refdata.members / refdata.securities.
+
+export interface MarginModel {
+  /**
+   * The member's net quantity in the security (all settlement dates) changed by qtyDelta. Returns 0
+   * (or nothing) when applied; any other code = refused with nothing changed (reason in `lastError`).
+   */
+  onPositionDelta(memberSlot: number, securitySlot: number, qtyDelta: number): number | void;
+  /** Would onPositionDelta succeed? (read-only; absent = always). */
+  canApply?(memberSlot: number, securitySlot: number, qtyDelta: number): boolean;
+  /** VaR + gap add-on of the member, money 10^-4 (the engine adds mark-to-market losses). */
+  requirement(memberSlot: number): bigint;
+  recomputeAll(): void;
+  /** New system price (10^-9); 0 or nothing = applied, other = refused with nothing changed. */
+  setPrice?(securitySlot: number, price: number): number | void;
+  /** Why the last call was refused. */
+  lastError?: string;
+}
+
+export interface CollateralModel {
+  /** Collateral value after haircuts and concentration limits, money 10^-4. */
+  value(memberSlot: number): bigint;
+  /** New system price (10^-9) of a security held as collateral. */
+  setPrice?(securitySlot: number, price: number): void;
+}
+
+/** (E1, additive) Optional 5th constructor argument of ClearingEngine. */
+export interface EngineOptions {
+  /** undefined = a MarginBook over the same refdata and config; null = no margin (exposure checks off). */
+  margin?: MarginModel | null;
+  /** undefined = a CollateralBook over the same refdata; null = no collateral (value 0). */
+  collateral?: CollateralModel | null;
+  /** Stage timestamps for telemetry only (never state); default: every stage gets the command's nowNs. */
+  clock?: () => bigint;
+  /** Initial capacity of the trade, position and matching tables (they grow by doubling). */
+  initialCapacity?: number;
 }
