@@ -2,7 +2,8 @@
  * Crash soak: `node dist/perf/soak-crash.js [trials] [--seed N] [--transport native|node] [--chain N] [--window N]
  * [--recovery-rate F] [--roll-rate F] [--keep]`
  * (build first: `npx tsc -p .`). Runs the crash trials of test/gateway/crash-harness.ts (SIGKILL of the
- * gateway process during a stream, restart on the same journal, journal and member checks), prints one
+ * gateway process during a stream, restart on the same journal, journal, member and clearing-engine
+ * checks: every report a trade of its own, positions exactly the accepted trades), prints one
  * line per kill, then one JSON summary line. Exit code 1 when any check failed. Not a benchmark: the
  * timings it prints are for orientation only.
  */

@@ -8,7 +8,9 @@ import * as path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { formatProblem, loadConfig } from './config.js';
+import { formatMoney4, readClearingJournal } from './clearing-report.js';
 import { preflight } from './preflight.js';
+import { checkRefData, formatYmd } from './refdata.js';
 import { startAcceptanceServer, SUPPORTED_BEGIN_STRINGS } from './acceptance.js';
 import { type RunningGateway, startGateway } from './gateway.js';
 import { hashPassword } from './members.js';
@@ -46,9 +48,10 @@ async function acceptanceServer(port: number, beginString: string, host: string,
 }
 
 /**
- * start: validate the configuration and the native module, recover the journal, listen, serve until
- * SIGINT/SIGTERM (then close listeners and connections and flush the journal). Resolves with the exit code.
- * Prints `gateway: listening <fix/tcp|fix/tls> <host>:<port>` per listener, then `gateway: ready`.
+ * start: validate the configuration, the native module and the reference data, recover the journal
+ * (sessions and the clearing engine), listen, serve until SIGINT/SIGTERM (then close listeners and
+ * connections and flush the journal). Resolves with the exit code. Prints `gateway: listening
+ * <fix/tcp|fix/tls> <host>:<port>` per listener, then `gateway: ready`.
  */
 async function start(configFile: string): Promise<number> {
   const r = loadConfig(configFile);
@@ -58,17 +61,20 @@ async function start(configFile: string): Promise<number> {
     return 2;
   }
   const config = r.config;
-  const checks = preflight(config);
+  const baseDir = path.dirname(path.resolve(configFile));
+  const refData = checkRefData(config, baseDir, configFile);
+  const checks = [...preflight(config), refData];
   for (const c of checks) console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.what}: ${c.detail}`);
   if (checks.some((c) => !c.ok)) return 1;
   let gw: RunningGateway;
   try {
-    gw = await startGateway(config, { baseDir: path.dirname(path.resolve(configFile)) });
+    gw = await startGateway(config, { baseDir, refData });
   } catch (e) {
     console.error(`gateway "${config.gateway.name}" did not start: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   }
-  const missing = ['clearing engine (issue 5)', 'settlement (issue 6)', 'SBE/UDP venue feed and admin HTTP (issue 7)'];
+  const missing = ['settlement (issue 6)', 'SBE/UDP venue feed and admin HTTP (issue 7)'];
+  if (gw.clearing === undefined) missing.unshift('clearing engine (no clearing section in the configuration)');
   console.log(`gateway: not composed yet: ${missing.join('; ')}`);
   console.log(`gateway: ready`);
   return await new Promise<number>((resolve) => {
@@ -102,6 +108,34 @@ function hashPasswordCommand(): number {
   return 0;
 }
 
+/**
+ * report positions: the members' open positions as the journal's engine records leave them (read-only
+ * scan, clearing-report.ts; needs no reference data and may run beside a live gateway).
+ */
+function reportPositions(configFile: string, memberFilter: string | undefined): number {
+  const r = loadConfig(configFile);
+  if (!r.ok) {
+    for (const p of r.problems) console.error(formatProblem(configFile, p));
+    return 2;
+  }
+  const dir = path.resolve(path.dirname(path.resolve(configFile)), r.config.journal.dir);
+  if (!fs.existsSync(dir)) {
+    console.error(`report positions: no journal at ${dir}`);
+    return 1;
+  }
+  const rep = readClearingJournal(dir);
+  const rows = rep.positions.filter((p) => memberFilter === undefined || p.member === memberFilter);
+  console.log(
+    `positions: journal ${dir}: ${rep.records} records${rep.stoppedAt >= 0 ? ` (stopped at an invalid record at ${rep.stoppedAt})` : ''}; ` +
+      `business date ${rep.businessDate >= 0 ? formatYmd(rep.businessDate) : '-'}; last trade id ${rep.lastTradeId}; ${rows.length} open position(s)${memberFilter ? ` of ${memberFilter}` : ''}`,
+  );
+  if (rows.length > 0) {
+    console.log(['member', 'isin', 'settlDate', 'netQty', 'netMoney'].join('\t'));
+    for (const p of rows) console.log([p.member, p.isin, formatYmd(p.settlDate), String(p.netQty), formatMoney4(p.netMoney)].join('\t'));
+  }
+  return 0;
+}
+
 /** A long-running command's completion (acceptance-server); undefined for synchronous commands. */
 let pending: Promise<number> | undefined;
 
@@ -113,6 +147,17 @@ export function main(argv: string[]): number {
     .command('start', 'validate the configuration and native module, recover the journal, then serve until SIGINT/SIGTERM', {}, (a) => {
       pending = start(String(a.config));
     })
+    .command(
+      'report <what>',
+      'print a report read from the journal (offline; what: positions)',
+      (y) =>
+        y
+          .positional('what', { type: 'string', choices: ['positions'], describe: 'positions: open net positions per member, security and settlement date' })
+          .option('member', { type: 'string', describe: 'only this member' }),
+      (a) => {
+        code = reportPositions(String(a.config), a.member === undefined ? undefined : String(a.member));
+      },
+    )
     .command('hash-password', 'read a password from stdin and print its scrypt verifier (credentials.passwordHash)', {}, () => {
       code = hashPasswordCommand();
     })

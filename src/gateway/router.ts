@@ -1,10 +1,12 @@
 /**
- * Routes members' application messages (the session layer's SessionApplication) to what handles them.
- * Until the clearing engine is wired in (issue 5), the only route is trade intake: a
- * TradeCaptureReport (35=AE) is journaled by the session layer as it is consumed, and acknowledged with
- * a TradeCaptureReportAck (35=AR, TrdRptStatus 939=0 "accepted": received and durable), which leaves
- * only once the records behind it are durable (sendApp's cause). Other application messages get a
- * BusinessMessageReject "Unsupported Message Type" from the session layer.
+ * The intake-only application, for configurations without a `clearing` section (session-only setups:
+ * tests, interop, the session layer's own benchmarks). With `clearing` the gateway composes the clearing
+ * adapter instead (clearing-adapter.ts), which answers with the engine's outcome.
+ *
+ * A TradeCaptureReport (35=AE) is journaled by the session layer as it is consumed, and acknowledged
+ * with a TradeCaptureReportAck (35=AR, TrdRptStatus 939=0: received and durable, not cleared), which
+ * leaves only once the records behind it are durable (sendApp's cause). Other application messages get
+ * a BusinessMessageReject "Unsupported Message Type" from the session layer.
  *
  * Thread: the session layer's JS thread.
  */

@@ -25,6 +25,12 @@
  *   after recovering with its own ResendRequest, is a violation (the resend skipped it);
  * - answered: every TradeCaptureReport the gateway journaled is acknowledged (reported as `unanswered`:
  *   after recovery the member has no way to get an answer for one the gateway consumed silently).
+ * - cleared once: the gateway runs the clearing engine (test reference data); every report is a new
+ *   two-sided trade (MBRA buys 1 AAPL at 100.00 from MBRB), so every AR must be accepted (939=0) with a
+ *   trade id of its own, the same one when resent, and after the last run the journal's positions
+ *   (clearing-report.ts, the engine's PositionChanged records) must be exactly one share and 100.00 per
+ *   accepted AR in the journal, the highest trade id their count: no acknowledged trade lost, none
+ *   applied twice across the kills and restarts (each restart replays and verifies the engine state).
  * Timing is never asserted; timings are reported.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -34,6 +40,8 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { CrashMember, type RecoveryView } from './crash-member.js';
 import { type JournalEntry, readJournal, recoveredSequences } from './crash-journal.js';
+import { readClearingJournal } from '../../src/gateway/clearing-report.js';
+import { writeTestRefdata } from '../helpers/gateway-fixtures.js';
 
 export const SESSION_ID = 7;
 const MEMBER = 'MEMBER1';
@@ -174,9 +182,10 @@ function writeConfig(dir: string, transport: 'native' | 'node', segmentBytes: nu
       transport,
       tcp: { host: '127.0.0.1', port: 0 },
       senderCompId: GATEWAY,
-      sessions: [{ sessionId: SESSION_ID, member: 'MBR1', beginString: 'FIX.4.4', targetCompId: MEMBER, reset: 'never' }],
+      sessions: [{ sessionId: SESSION_ID, member: 'MBRA', beginString: 'FIX.4.4', targetCompId: MEMBER, reset: 'never' }],
     },
     admin: { host: '127.0.0.1', port: 0 },
+    clearing: writeTestRefdata(dir),
   };
   fs.writeFileSync(file, JSON.stringify(doc, null, 2));
   return file;
@@ -456,6 +465,20 @@ function checkChain(dir: string, segmentBytes: number, runs: RunInfo[], member: 
     if (arById.has(id)) continue;
     const s = member.stuck.get(id);
     noteUnanswered(`${id}: ${fmt(e)} has no AR in the journal; the member ${s ? `gave up after recovery in run ${s.run}` : member.pending.has(id) ? 'still waits' : 'has it acknowledged?!'}`);
+  }
+  // Cleared once: the engine's positions are exactly the accepted trades.
+  const accepted = [...arById.values()].filter((e) => e.msg.fields.get(939) === '0');
+  const ids = new Set(accepted.map((e) => e.msg.fields.get(17)));
+  if (ids.size !== accepted.length) fail(`${accepted.length} accepted ARs carry ${ids.size} distinct trade ids`);
+  const rep = readClearingJournal(path.join(dir, 'journal'));
+  const n = accepted.length;
+  const pos = (m: string): string => {
+    const p = rep.positions.find((x) => x.member === m);
+    return p === undefined ? '0 / 0' : `${p.netQty} / ${p.netMoney}`;
+  };
+  if (rep.lastTradeId !== BigInt(n)) fail(`the journal's last trade id is ${rep.lastTradeId}, but it holds ${n} accepted ARs`);
+  if (pos('MBRA') !== `${n} / ${-1_000_000 * n}` || pos('MBRB') !== `${-n} / ${1_000_000 * n}`) {
+    fail(`positions after the last run: MBRA ${pos('MBRA')}, MBRB ${pos('MBRB')} (qty / money 10^-4); ${n} accepted trades of 1 @ 100.00 give ${n} / ${-1_000_000 * n} and ${-n} / ${1_000_000 * n}`);
   }
   for (const [id, s] of member.stuck) {
     const ar = arById.get(id);

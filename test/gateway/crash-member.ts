@@ -22,7 +22,7 @@ import * as net from 'node:net';
 import { FixFramer } from '../../src/fix/framer.js';
 import { FixBuilder, formatUtcTimestamp } from '../../src/session/builder.js';
 import { parse, type Received } from '../helpers/fix-client.js';
-import { tcrFields } from '../helpers/gateway-fixtures.js';
+import { crashTcr } from '../helpers/gateway-fixtures.js';
 
 /** What the member sent at one seq (kept for resends). */
 type Sent = { kind: 'AE'; id: string; sendingTime: string } | { kind: 'admin'; msgType: string };
@@ -77,6 +77,9 @@ export class CrashMember {
   readonly arIdBySeq = new Map<number, string>();
   /** Non-PossDup ARs received per TradeReportID. */
   readonly originals = new Map<string, number>();
+  /** The clearing engine's trade id (ExecID 17 of the AR) per TradeReportID, and the reverse. */
+  readonly tradeIds = new Map<string, string>();
+  readonly #reportOfTrade = new Map<string, string>();
   readonly violations: string[] = [];
   /** Session events of the current run (not per AR): printed with violations as evidence. */
   trace: string[] = [];
@@ -229,7 +232,7 @@ export class CrashMember {
   #sendTcr(): void {
     const id = `${this.idPrefix}-${++this.#idCounter}`;
     const seq = this.nextOut++;
-    const sendingTime = this.#write('AE', seq, tcrFields(id));
+    const sendingTime = this.#write('AE', seq, crashTcr(id));
     this.sent.set(seq, { kind: 'AE', id, sendingTime });
     this.pending.set(id, seq);
     this.stats.tcrsSent++;
@@ -433,6 +436,16 @@ export class CrashMember {
     const id = m.fields.get(571) ?? '';
     const possDup = m.fields.get(43) === 'Y';
     if (m.fields.get(939) !== '0') this.violation(`AR ${id} with TrdRptStatus ${m.fields.get(939)}: ${show(m)}`);
+    // Every report is a new two-sided trade: one trade id per report, never shared, the same when resent.
+    const tid = m.fields.get(17) ?? '';
+    const known = this.tradeIds.get(id);
+    if (tid === '') this.violation(`AR ${id} without a trade id (17): ${show(m)}`);
+    else if (known !== undefined && known !== tid) this.violation(`AR ${id} carries trade id ${tid}, earlier ${known}: ${show(m)}`);
+    else if (this.#reportOfTrade.has(tid) && this.#reportOfTrade.get(tid) !== id) this.violation(`trade id ${tid} of AR ${id} was already given to ${this.#reportOfTrade.get(tid)}: ${show(m)}`);
+    else {
+      this.tradeIds.set(id, tid);
+      this.#reportOfTrade.set(tid, id);
+    }
     if (!possDup) {
       const n = (this.originals.get(id) ?? 0) + 1;
       this.originals.set(id, n);
@@ -489,7 +502,7 @@ export class CrashMember {
       if (x?.kind === 'AE') {
         if (gapStart >= 0) this.#gapFill(gapStart, seq);
         gapStart = -1;
-        this.#write('AE', seq, tcrFields(x.id), true, x.sendingTime);
+        this.#write('AE', seq, crashTcr(x.id), true, x.sendingTime);
         this.stats.tcrsResent++;
       } else {
         if (seq === this.#testReqSeq) testRequestGapFilled = true;

@@ -1,12 +1,13 @@
 /**
- * Crash safety of the gateway process: SIGKILL at random moments while a member streams
- * TradeCaptureReports, restart on the same journal, and check that nothing acknowledged is lost, nothing
- * is applied twice, sequence numbers continue and resends are served (crash-harness.ts says exactly
- * what is checked). CRASH_TRIALS raises the number of kills (default 20), CRASH_SEED replays the same
+ * Crash safety of the gateway process with the clearing engine: SIGKILL at random moments while a member
+ * streams TradeCaptureReports, restart on the same journal, and check that nothing acknowledged is lost,
+ * nothing is applied twice (sessions and engine: every AR accepted with a trade id of its own, the
+ * journal's positions exactly the accepted trades), sequence numbers continue and resends are served
+ * (crash-harness.ts says exactly what is checked). CRASH_TRIALS raises the number of kills (default 20), CRASH_SEED replays the same
  * kill schedule (timing on the machine still varies), CRASH_TRANSPORT=native|node limits the transports.
  * The longer soak: `node dist/perf/soak-crash.js <trials>`. The two tests after it pin down, without a
  * crash, the two failure modes the trials found: a resend crossing a segment boundary after a restart,
- * and a report journaled without its AR.
+ * and a report journaled without its AR (cut at three places of its records).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -19,7 +20,8 @@ import { formatUtcTimestamp } from '../../src/session/builder.js';
 import { FixTestClient } from '../helpers/fix-client.js';
 import { runCrashTrials, SESSION_ID } from './crash-harness.js';
 import { cutJournal, readJournal } from './crash-journal.js';
-import { tcrFields } from '../helpers/gateway-fixtures.js';
+import { crashTcr, writeTestRefdata } from '../helpers/gateway-fixtures.js';
+import { readClearingJournal } from '../../src/gateway/clearing-report.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cliPath = path.resolve(here, '../../src/gateway/cli.js');
@@ -29,7 +31,9 @@ test.serial('SIGKILL during a stream: acknowledged reports survive, none applied
   const seed = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
   const only = process.env.CRASH_TRANSPORT;
   const transports: ('native' | 'node')[] = only === 'native' || only === 'node' ? [only] : ['native', 'node'];
-  t.timeout(Math.max(120_000, trials * 10_000));
+  // A gateway start (spawn, reference data, margin model, journal recovery) takes seconds on a loaded
+  // machine, and each trial is two of them plus the stream: a generous bound, never a performance claim.
+  t.timeout(Math.max(240_000, trials * 20_000));
   const r = await runCrashTrials({
     trials,
     chainLength: 10,
@@ -76,9 +80,10 @@ test.serial('after a restart, a resend that crosses a journal segment boundary r
       transport: 'node',
       tcp: { host: '127.0.0.1', port: 0 },
       senderCompId: 'CCP',
-      sessions: [{ sessionId: SESSION_ID, member: 'MBR1', beginString: 'FIX.4.4', targetCompId: 'MEMBER1', reset: 'never' }],
+      sessions: [{ sessionId: SESSION_ID, member: 'MBRA', beginString: 'FIX.4.4', targetCompId: 'MEMBER1', reset: 'never' }],
     },
     admin: { host: '127.0.0.1', port: 0 },
+    clearing: writeTestRefdata(dir),
   });
   if (!r.ok) throw new Error(JSON.stringify(r.problems));
   const connect = (gw: RunningGateway): Promise<FixTestClient> =>
@@ -93,7 +98,7 @@ test.serial('after a restart, a resend that crosses a journal segment boundary r
   let acked = 0;
   while (gw.store.journal.endPosition() < segmentBytes + 8192) {
     const batch = 64;
-    for (let i = 0; i < batch; i++) c.send('AE', tcrFields(`S${++n}`));
+    for (let i = 0; i < batch; i++) c.send('AE', crashTcr(`S${++n}`));
     const last = `S${n}`;
     await c.waitFor((m) => m.type === 'AR' && m.fields.get(571) === last, 30_000, acked);
     acked = c.received.length;
@@ -140,81 +145,108 @@ test.serial('after a restart, a resend that crosses a journal segment boundary r
 });
 
 /**
- * The deterministic core of the other crash finding: a TradeCaptureReport whose inbound record reached
- * the journal but whose AR did not (the AR's record went to the next flush: a segment roll seals the
- * buffer between the two, and a crash landed in between) must still be answered after the restart,
- * either replayed by the gateway or asked for again (ResendRequest), which this member answers as an
- * engine would. Built by cutting a closed journal just before the last AR.
+ * The deterministic core of the other crash finding, with the clearing engine: a TradeCaptureReport
+ * whose inbound record reached the journal but not everything after it (a segment roll seals the
+ * buffer between two records, and a crash lands in between) must be answered after the restart, applied
+ * exactly once. Built by cutting a closed journal at three places of the last report's records: before
+ * its AR (engine records durable: recovery keeps the answer), inside its engine records (recovery
+ * completes them) and right after its inbound record (recovery applies it at start). Each time the
+ * member, recovering as an engine would (answering the gateway's ResendRequest), gets the AR with trade
+ * id 5, the engine holds 5 trades, and a second restart verifies the completed journal.
  */
-test.serial('after a restart, a TradeCaptureReport journaled without its AR is answered', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-crash-cut-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const segmentBytes = 1 << 20;
-  const r = checkConfig({
-    gateway: { name: 'crash-cut' },
-    journal: { dir: 'journal', durability: 'fsync', segmentBytes },
-    fix: {
-      transport: 'node',
-      tcp: { host: '127.0.0.1', port: 0 },
-      senderCompId: 'CCP',
-      sessions: [{ sessionId: SESSION_ID, member: 'MBR1', beginString: 'FIX.4.4', targetCompId: 'MEMBER1', reset: 'never' }],
-    },
-    admin: { host: '127.0.0.1', port: 0 },
-  });
-  if (!r.ok) throw new Error(JSON.stringify(r.problems));
-  const connect = (gw: RunningGateway): Promise<FixTestClient> =>
-    FixTestClient.connect({ host: '127.0.0.1', port: gw.listeners[0]!.port, beginString: 'FIX.4.4', senderCompId: 'MEMBER1', targetCompId: 'CCP' });
+for (const cut of ['before its AR', 'inside its engine records', 'right after its inbound record'] as const) {
+  test.serial(`after a restart, a TradeCaptureReport journaled without its AR is answered and cleared once (cut ${cut})`, async (t) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-crash-cut-'));
+    t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const segmentBytes = 1 << 20;
+    const r = checkConfig({
+      gateway: { name: 'crash-cut' },
+      journal: { dir: 'journal', durability: 'fsync', segmentBytes },
+      fix: {
+        transport: 'node',
+        tcp: { host: '127.0.0.1', port: 0 },
+        senderCompId: 'CCP',
+        sessions: [{ sessionId: SESSION_ID, member: 'MBRA', beginString: 'FIX.4.4', targetCompId: 'MEMBER1', reset: 'never' }],
+      },
+      admin: { host: '127.0.0.1', port: 0 },
+      clearing: writeTestRefdata(dir),
+    });
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    const connect = (gw: RunningGateway): Promise<FixTestClient> =>
+      FixTestClient.connect({ host: '127.0.0.1', port: gw.listeners[0]!.port, beginString: 'FIX.4.4', senderCompId: 'MEMBER1', targetCompId: 'CCP' });
 
-  let gw = await startGateway(r.config, { baseDir: dir, log: () => undefined });
-  let c = await connect(gw);
-  t.is((await c.logon()).type, 'A'); // seq 1
-  const sent = new Map<number, { id: string; time: string }>();
-  for (let i = 1; i <= 5; i++) {
-    const time = formatUtcTimestamp(Date.now());
-    sent.set(c.send('AE', tcrFields(`U${i}`)), { id: `U${i}`, time }); // seqs 2..6
-  }
-  await c.waitFor((m) => m.type === 'AR' && m.fields.get(571) === 'U5');
-  c.destroy();
-  await c.whenClosed();
-  await gw.close();
-
-  // Cut before U5's AR: U5's inbound record stays, its AR and everything after it are gone.
-  const jdir = path.join(dir, 'journal');
-  const before = readJournal(jdir, segmentBytes);
-  const ar = before.entries.find((e) => e.kind === 'out' && e.msg.type === 'AR' && e.msg.fields.get(571) === 'U5')!;
-  t.truthy(ar);
-  cutJournal(jdir, ar.position, segmentBytes);
-  const after = readJournal(jdir, segmentBytes);
-  t.true(after.entries.some((e) => e.kind === 'in' && e.msg.fields.get(571) === 'U5'), 'U5 is journaled');
-  t.false(after.entries.some((e) => e.kind === 'out' && e.msg.fields.get(571) === 'U5'), 'its AR is not');
-
-  gw = await startGateway(r.config, { baseDir: dir, log: () => undefined });
-  try {
-    c = await connect(gw);
-    c.nextSeq = 7;
-    t.is((await c.logon()).type, 'A');
-    // As an engine: answer a ResendRequest (U-reports resent with PossDup, admin messages gap-filled).
-    const answered = new Set<number>();
-    const answer = (): void => {
-      for (const m of c.received) {
-        if (m.type !== '2' || answered.has(m.seq)) continue;
-        answered.add(m.seq);
-        const end = Number(m.fields.get(16)) || c.nextSeq - 1;
-        for (let s = Number(m.fields.get(7)); s <= end; s++) {
-          const x = sent.get(s);
-          if (x) c.send('AE', tcrFields(x.id), { seq: s, possDup: true, origSendingTime: x.time });
-          else c.send('4', [[123, 'Y'], [36, String(s + 1)]], { seq: s, possDup: true });
-        }
-      }
-    };
-    let ack: Awaited<ReturnType<FixTestClient['waitFor']>> | undefined;
-    for (let i = 0; i < 10 && ack === undefined; i++) {
-      answer();
-      ack = await c.waitFor((m) => m.type === 'AR' && m.fields.get(571) === 'U5', 1_000).catch(() => undefined);
+    let gw = await startGateway(r.config, { baseDir: dir, log: () => undefined });
+    let c = await connect(gw);
+    t.is((await c.logon()).type, 'A'); // seq 1
+    const sent = new Map<number, { id: string; time: string }>();
+    for (let i = 1; i <= 5; i++) {
+      const time = formatUtcTimestamp(Date.now());
+      sent.set(c.send('AE', crashTcr(`U${i}`)), { id: `U${i}`, time }); // seqs 2..6
     }
-    t.truthy(ack, `no AR for U5 after the restart; received ${c.received.map((m) => `${m.type} ${m.seq}`).join(', ')}`);
+    await c.waitFor((m) => m.type === 'AR' && m.fields.get(571) === 'U5');
     c.destroy();
-  } finally {
+    await c.whenClosed();
     await gw.close();
-  }
-});
+
+    const jdir = path.join(dir, 'journal');
+    const before = readJournal(jdir, segmentBytes);
+    const inU5 = before.entries.findIndex((e) => e.kind === 'in' && e.msg.fields.get(571) === 'U5');
+    const arU5 = before.entries.findIndex((e) => e.kind === 'out' && e.msg.type === 'AR' && e.msg.fields.get(571) === 'U5');
+    const engine = before.entries.slice(inU5 + 1, arU5);
+    t.true(engine.length >= 4 && engine.every((e) => e.kind === 'other'), `U5's engine records: ${engine.map((e) => e.kind).join(',')}`);
+    const at = cut === 'before its AR' ? before.entries[arU5]! : cut === 'inside its engine records' ? engine[Math.floor(engine.length / 2)]! : engine[0]!;
+    cutJournal(jdir, at.position, segmentBytes);
+    const after = readJournal(jdir, segmentBytes);
+    t.true(after.entries.some((e) => e.kind === 'in' && e.msg.fields.get(571) === 'U5'), 'U5 is journaled');
+    t.false(after.entries.some((e) => e.kind === 'out' && e.msg.fields.get(571) === 'U5'), 'its AR is not');
+
+    gw = await startGateway(r.config, { baseDir: dir, log: () => undefined });
+    try {
+      t.is(gw.clearing!.engine!.tradeCount, 5, 'U5 cleared by recovery');
+      t.is(gw.recovery!.unanswered, 1);
+      t.is(gw.recovery!.completed, cut === 'before its AR' ? 0 : 1);
+      c = await connect(gw);
+      c.nextSeq = 7;
+      t.is((await c.logon()).type, 'A');
+      // As an engine: answer a ResendRequest (U-reports resent with PossDup, admin messages gap-filled).
+      const answered = new Set<number>();
+      const answer = (): void => {
+        for (const m of c.received) {
+          if (m.type !== '2' || answered.has(m.seq)) continue;
+          answered.add(m.seq);
+          const end = Number(m.fields.get(16)) || c.nextSeq - 1;
+          for (let s = Number(m.fields.get(7)); s <= end; s++) {
+            const x = sent.get(s);
+            if (x) c.send('AE', crashTcr(x.id), { seq: s, possDup: true, origSendingTime: x.time });
+            else c.send('4', [[123, 'Y'], [36, String(s + 1)]], { seq: s, possDup: true });
+          }
+        }
+      };
+      let ack: Awaited<ReturnType<FixTestClient['waitFor']>> | undefined;
+      for (let i = 0; i < 10 && ack === undefined; i++) {
+        answer();
+        ack = await c.waitFor((m) => m.type === 'AR' && m.fields.get(571) === 'U5', 1_000).catch(() => undefined);
+      }
+      t.truthy(ack, `no AR for U5 after the restart; received ${c.received.map((m) => `${m.type} ${m.seq}`).join(', ')}`);
+      t.is(ack?.fields.get(939), '0');
+      t.is(ack?.fields.get(17), '5');
+      t.is(gw.clearing!.engine!.tradeCount, 5, 'answered, not applied again');
+      c.destroy();
+    } finally {
+      await gw.close();
+    }
+    // The completed journal replays and verifies; its positions are the five trades.
+    gw = await startGateway(r.config, { baseDir: dir, log: () => undefined });
+    try {
+      t.is(gw.clearing!.engine!.tradeCount, 5);
+      t.is(gw.recovery!.unanswered, 0);
+    } finally {
+      await gw.close();
+    }
+    const rep = readClearingJournal(jdir);
+    t.deepEqual(
+      rep.positions.map((p) => `${p.member} ${p.netQty} ${p.netMoney}`),
+      ['MBRA 5 -5000000', 'MBRB -5 5000000'],
+    );
+  });
+}

@@ -2,7 +2,9 @@
  * The composed gateway (src/gateway/gateway.ts) over real sockets: member authentication (password
  * verifier, TLS client-certificate subject), refusals journaled with their reason and slowed when
  * repeated, trade intake acknowledged after durability, and a restart that continues sequence numbers
- * and serves resends from the journal.
+ * and serves resends from the journal. These configurations have no `clearing` section, so trade intake
+ * is the intake-only router's (AR 939=0: received and durable); the clearing engine behind the same
+ * session layer is tested in clearing-gateway.test.ts.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
