@@ -6,13 +6,15 @@
  * so fsync figures are only indicative.
  *
  * "ts-os" uses the default CRC engine (WebAssembly arena), "ts-os-jscrc" the JS tables (crcEngine
- * "js"), so `vs` shows what the engine is worth end to end. journal.commit isolates the journal's own
+ * "js"), so `vs` shows what the engine is worth end to end. extra.gcsPerRun: collections during each run
+ * of 1M appends (the appends themselves allocate nothing but the default clock's heap number per record,
+ * 16 MB per run; the rest is the per-tick setImmediate promises and per-flush I/O requests). journal.commit isolates the journal's own
  * per-record work (header, padding, CRC, clock) from the session store's encoding.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { Journal, RT_OUTBOUND } from '../../src/journal/journal.js';
 import { JournalSessionStore } from '../../src/journal/session-store.js';
 import { type Case, type Result, summarise } from '../harness.js';
@@ -28,9 +30,12 @@ function freshDir(): string {
 }
 
 /** Append `n` outbound records in ticks of `batch` (yielding so group commit can run); ns per append until all durable. */
-async function appendRun(durability: 'os' | 'fsync', n: number, batch: number, crcEngine: 'auto' | 'js' = 'auto'): Promise<{ nsPerAppend: number; jsNsPerAppend: number; dir: string; flushes: number; buffers: string }> {
+async function appendRun(durability: 'os' | 'fsync', n: number, batch: number, crcEngine: 'auto' | 'js' = 'auto'): Promise<{ nsPerAppend: number; jsNsPerAppend: number; dir: string; flushes: number; buffers: string; gcs: number }> {
   const dir = freshDir();
   const store = JournalSessionStore.open({ dir, durability, crcEngine });
+  let gcs = 0;
+  const obs = new PerformanceObserver((list) => (gcs += list.getEntries().length));
+  obs.observe({ entryTypes: ['gc'] });
   const t0 = performance.now();
   let seq = 1;
   let js = 0; // time spent in the append loops on the JS thread
@@ -43,9 +48,11 @@ async function appendRun(durability: 'os' | 'fsync', n: number, batch: number, c
   }
   await store.journal.whenIdle();
   const ns = ((performance.now() - t0) * 1e6) / n;
+  await new Promise((r) => setTimeout(r, 10)); // let the observer deliver
+  obs.disconnect();
   const { flushes, arenaBuffers, bufferAllocations } = store.journal.stats;
   await store.close();
-  return { nsPerAppend: ns, jsNsPerAppend: (js * 1e6) / n, dir, flushes, buffers: `${arenaBuffers}/${bufferAllocations}` };
+  return { nsPerAppend: ns, jsNsPerAppend: (js * 1e6) / n, dir, flushes, buffers: `${arenaBuffers}/${bufferAllocations}`, gcs };
 }
 
 /** Five runs of 1M "os" appends; median end to end, JS-thread time as an extra. */
@@ -54,16 +61,18 @@ async function appendCase(impl: string, crcEngine: 'auto' | 'js'): Promise<Resul
   const jsSamples: number[] = [];
   let flushes = 0;
   let buffers = '';
+  const gcs: number[] = [];
   for (let r = 0; r < 5; r++) {
     const x = await appendRun('os', 1_000_000, 10_000, crcEngine);
     samples.push(x.nsPerAppend);
     jsSamples.push(x.jsNsPerAppend);
     flushes = x.flushes;
     buffers = x.buffers;
+    gcs.push(x.gcs);
     fs.rmSync(x.dir, { recursive: true });
   }
   const js = summarise('x', 'x', 'ns', jsSamples).median;
-  const res = result('journal.append', impl, 'ns/append', samples, { recordBytes: 32 + 8 + 32 + 4 + MSG.length, flushesPerRun: flushes, arenaOfBuffers: buffers, jsThreadNsPerAppend: js });
+  const res = result('journal.append', impl, 'ns/append', samples, { recordBytes: 32 + 8 + 32 + 4 + MSG.length, flushesPerRun: flushes, arenaOfBuffers: buffers, jsThreadNsPerAppend: js, gcsPerRun: gcs.join('/') });
   res.extra!['appendsPerSec'] = Math.round(1e9 / res.median);
   return res;
 }

@@ -79,7 +79,15 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
  * result as crc32cUpdate.
  */
 export function crc32cUpdateAligned(crc: number, buf: Uint8Array, words: Int32Array, offset: number, length: number): number {
-  if (!LITTLE_ENDIAN || (offset & 3) !== 0 || (buf.byteOffset & 3) !== 0) return crc32cUpdate(crc, buf, offset, length);
+  return crc32cUpdateAlignedI32(crc, buf, words, offset, length) >>> 0;
+}
+
+/**
+ * crc32cUpdateAligned's result as an int32 (the same 32 bits, signed): for stores into an Int32Array on
+ * the append path, where a uint32 of 2^31 or more returned from a call would be boxed (a heap number).
+ */
+export function crc32cUpdateAlignedI32(crc: number, buf: Uint8Array, words: Int32Array, offset: number, length: number): number {
+  if (!LITTLE_ENDIAN || (offset & 3) !== 0 || (buf.byteOffset & 3) !== 0) return crc32cUpdate(crc, buf, offset, length) | 0;
   let c = ~crc | 0;
   let w = offset >> 2;
   const w16 = w + ((length >> 4) << 2);
@@ -126,7 +134,7 @@ export function crc32cUpdateAligned(crc: number, buf: Uint8Array, words: Int32Ar
     w++;
   }
   for (let i = w << 2, end = offset + length; i < end; i++) c = T[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
-  return ~c >>> 0;
+  return ~c | 0;
 }
 
 // ---- WebAssembly engine
@@ -339,5 +347,10 @@ export class Crc32cArena {
   /** crc32cUpdate over `buffer[offset, offset + length)` (which must lie inside an allocation). */
   update(crc: number, offset: number, length: number): number {
     return this.#update(crc, offset, length) >>> 0;
+  }
+
+  /** update() as an int32 (same 32 bits, signed: never boxed; see crc32cUpdateAlignedI32). */
+  updateI32(crc: number, offset: number, length: number): number {
+    return this.#update(crc, offset, length) | 0;
   }
 }

@@ -52,7 +52,7 @@
 import * as nodeFs from 'node:fs';
 import * as path from 'node:path';
 import { GatewayError } from '../codec/errors.js';
-import { Crc32cArena, crc32cUpdateAligned } from './crc32c.js';
+import { Crc32cArena, crc32cUpdateAligned, crc32cUpdateAlignedI32 } from './crc32c.js';
 
 export const JournalErrorCode = {
   /** A write or fdatasync failed earlier; the journal accepts nothing more. */
@@ -206,6 +206,8 @@ export class Journal {
 
   /** Buffer the current record is encoded into; valid between beginRecord and commitRecord. */
   buffer: Buffer;
+  /** DataView over `buffer` (same bytes; replaced together with it): allocation-free record encoding. */
+  bufferView: DataView;
   /** Offset in `buffer` where the record body (the SBE message header) goes. */
   bodyOffset = 0;
 
@@ -266,6 +268,7 @@ export class Journal {
     this.#active.segment = segment;
     segment.pending++;
     this.buffer = this.#active.bytes;
+    this.bufferView = this.#active.view;
   }
 
   /**
@@ -368,6 +371,18 @@ export class Journal {
   recordTimeNs = 0;
 
   /**
+   * Writes recordTimeNs as a uint64 LE at `at` in `buffer` (a timestamp field of the record being
+   * built). Here rather than by the caller: a double read from this object and passed to a call that is
+   * not inlined would be boxed (a heap number per record).
+   */
+  putRecordTimeNs(at: number): void {
+    const t = this.recordTimeNs;
+    const hi = Math.floor(t / 4294967296);
+    this.bufferView.setUint32(at, t - hi * 4294967296, true);
+    this.bufferView.setUint32(at + 4, hi, true);
+  }
+
+  /**
    * Finish the record begun by beginRecord: `bodyLength` bytes were encoded at bodyOffset. Writes the
    * header and CRC, and returns the record's position.
    */
@@ -393,7 +408,7 @@ export class Journal {
       w[i + 5] = tHi;
       w[i + 6] = (recordType & 0xffff) | (flags << 16);
       w[i + 7] = sessionId;
-      w[i + 1] = a.arenaOffset >= 0 ? this.#arena!.update(0, a.arenaOffset + at, length) : crc32cUpdateAligned(0, bytes, w, at, length);
+      w[i + 1] = a.arenaOffset >= 0 ? this.#arena!.updateI32(0, a.arenaOffset + at, length) : crc32cUpdateAlignedI32(0, bytes, w, at, length);
     } else {
       writeHeader(a.view, at, length, position, this.recordTimeNs, recordType, flags, sessionId);
       a.view.setUint32(at + 4, crcOf(this.#arena, a, 0, at, length), true);
@@ -459,6 +474,7 @@ export class Journal {
     // The arena may serve the next journal opened on this thread. Not after a failure: a write may still
     // be reading a buffer. `buffer` and reads (readRecord throws JOURNAL_CLOSED) no longer reach it.
     this.buffer = Buffer.alloc(0);
+    this.bufferView = new DataView(this.buffer.buffer, this.buffer.byteOffset, 0);
     if (this.#failure === null) this.#arena?.recycle();
   }
 
@@ -502,6 +518,7 @@ export class Journal {
     this.#segment.pending++;
     this.#active = b;
     this.buffer = b.bytes;
+    this.bufferView = b.view;
   }
 
   /** Pad the current segment and continue the stream in the next one. */

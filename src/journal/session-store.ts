@@ -13,6 +13,12 @@
  *   throws JOURNAL_CONFIG. Collisions with keys seen only in earlier runs cannot be detected, because
  *   the key text is not journaled (see the report: a SessionBinding record would close this).
  *
+ * Append path: InboundMessage / OutboundMessage records are written straight into the journal's buffer
+ * (header words, block fields, raw bytes copied four at a time; offsets from the generated codecs and
+ * checked at load), not through the generated encoders, and allocate nothing (test/session/
+ * session-alloc.test.ts) except what the journal's clock allocates (Node's clocks return a new heap
+ * number per read; JournalOptions.nowNs may supply another clock). The other records use the encoders.
+ *
  * Durability: appends are buffered by the Journal; durablePosition()/onDurable() follow its group
  * commit. Resends (forEachOutbound) read unflushed records from memory and the rest from the segment
  * files, verifying each record's CRC.
@@ -31,8 +37,9 @@ import { MessageEncoding } from '../generated/gateway-internal/MessageEncoding.j
 import { SeqDirection } from '../generated/gateway-internal/SeqDirection.js';
 import { BooleanType } from '../generated/gateway-internal/BooleanType.js';
 import type { LogonRecord, LogoutReason, SessionSequenceState, SessionStore } from '../session/store.js';
+import { copyToView } from '../session/bytes.js';
 import { crc32cUpdate } from './crc32c.js';
-import { Journal, JournalErrorCode, writeU64, type JournalOptions, type RecordVisitor, RECORD_HEADER_LENGTH, RT_INBOUND, RT_OUTBOUND, RT_SESSION } from './journal.js';
+import { Journal, JournalErrorCode, type JournalOptions, type RecordVisitor, RECORD_HEADER_LENGTH, RT_INBOUND, RT_OUTBOUND, RT_SESSION } from './journal.js';
 
 const MH = 8; // SBE message header length
 const SEQ_RESET_TEMPLATE = SequenceResetDecoder.TEMPLATE_ID;
@@ -85,6 +92,12 @@ class SeqIndex {
       return;
     }
     const i = seq - this.base;
+    if (i === this.count && i < this.positions.length) {
+      // The usual case: the next seq in order, room left.
+      this.positions[i] = position;
+      this.count = i + 1;
+      return;
+    }
     if (i - this.count > MAX_SEQ_GAP) {
       this.base = seq;
       this.count = 1;
@@ -118,6 +131,11 @@ class SeqIndex {
 class SessionIndex {
   /** RecordHeader.sessionId. */
   id = 0;
+  /**
+   * `id` as an int32 (same 32 bits): what the append path passes around. An id of 2^31 or more held as a
+   * double would be boxed (a heap number) at every call it is passed to.
+   */
+  id32 = 0;
   nextSenderSeq = 1;
   nextTargetSeq = 1;
   readonly outbound = new SeqIndex();
@@ -150,9 +168,10 @@ export class JournalSessionStore implements SessionStore {
   readonly #keysById = new Map<number, string>();
   /** Per-key cache of the session's index (one map lookup per append). */
   readonly #byKey = new Map<string, SessionIndex>();
+  /** The last key looked up and its index (appends come in runs per session). */
+  #lastKey = '';
+  #last: SessionIndex | undefined;
   readonly #header = new MessageHeaderEncoder();
-  readonly #inEnc = new InboundMessageEncoder();
-  readonly #outEnc = new OutboundMessageEncoder();
   readonly #resetEnc = new SequenceResetEncoder();
   readonly #logonEnc = new SessionLogonEncoder();
   readonly #logoutEnc = new SessionLogoutEncoder();
@@ -203,8 +222,13 @@ export class JournalSessionStore implements SessionStore {
   }
 
   #session(sessionKey: string): SessionIndex {
+    if (sessionKey === this.#lastKey) return this.#last!;
     const cached = this.#byKey.get(sessionKey);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      this.#lastKey = sessionKey;
+      this.#last = cached;
+      return cached;
+    }
     const id = this.sessionIdOf(sessionKey);
     let s = this.#sessions.get(id);
     if (!s) {
@@ -212,6 +236,7 @@ export class JournalSessionStore implements SessionStore {
       this.#sessions.set(id, s);
     }
     s.id = id;
+    s.id32 = id | 0;
     this.#byKey.set(sessionKey, s);
     return s;
   }
@@ -226,34 +251,54 @@ export class JournalSessionStore implements SessionStore {
   }
 
   appendInbound(sessionKey: string, seq: number, msgType: string, raw: Uint8Array, offset: number, length: number): number {
+    checkAppend(seq, length);
     const s = this.#session(sessionKey);
-    const id = s.id;
+    const id = s.id32;
     const j = this.journal;
-    j.beginRecord(MH + InboundMessageEncoder.BLOCK_LENGTH + 4 + length);
-    const e = this.#inEnc.wrapAndApplyHeader(j.buffer, j.bodyOffset, this.#header);
-    e.seqNumAsNumber(seq).sessionId(id).connectionId(0).encoding(MessageEncoding.FixTagValue);
-    putMsgType(j.buffer, e.offset() + InboundMessageEncoder.msgTypeEncodingOffset, msgType);
-    e.putRawMessage(raw, offset, length);
-    writeU64(this.#view(j), e.offset(), j.recordTimeNs); // receivedNs: the ring's receive time is not in the contract
-    const position = j.commitRecord(RT_INBOUND, id, 0, MH + e.encodedLength());
+    j.beginRecord(IN_BODY + length);
+    // The SBE header and block written directly (layout asserted at load, see checkLayout): the
+    // generated encoder zeroes then fills the block and copies through an allocating view.
+    const v = j.bufferView;
+    const at = j.bodyOffset;
+    const b = at + MH;
+    v.setUint32(at, IN_HEADER_WORD0, true);
+    v.setUint32(at + 4, SCHEMA_WORD1, true);
+    j.putRecordTimeNs(b + IN_RECEIVED_NS); // receivedNs: the ring's receive time is not in the contract
+    putU64(v, b + IN_SEQ, seq);
+    v.setUint32(b + IN_SESSION_ID, id, true);
+    v.setUint32(b + IN_CONNECTION_ID, 0, true);
+    v.setUint32(b + IN_ENCODING, encodingAndMsgType(msgType), true);
+    v.setUint32(b + InboundMessageEncoder.BLOCK_LENGTH, length, true);
+    copyToView(raw, offset, v, b + InboundMessageEncoder.BLOCK_LENGTH + 4, length);
+    const position = j.commitRecord(RT_INBOUND, id, 0, IN_BODY + length);
     s.inbound.set(seq, position);
     if (seq >= s.nextTargetSeq) s.nextTargetSeq = seq + 1;
     return position;
   }
 
   appendOutbound(sessionKey: string, seq: number, msgType: string, raw: Uint8Array, offset: number, length: number, causePosition: number): number {
+    checkAppend(seq, length);
     const s = this.#session(sessionKey);
-    const id = s.id;
+    const id = s.id32;
     const j = this.journal;
-    j.beginRecord(MH + OutboundMessageEncoder.BLOCK_LENGTH + 4 + length);
-    const e = this.#outEnc.wrapAndApplyHeader(j.buffer, j.bodyOffset, this.#header);
-    e.seqNumAsNumber(seq).sessionId(id).encoding(MessageEncoding.FixTagValue);
-    if (causePosition >= 0) e.causePositionAsNumber(causePosition);
-    else e.causePosition(OutboundMessageEncoder.causePositionNullValue);
-    putMsgType(j.buffer, e.offset() + OutboundMessageEncoder.msgTypeEncodingOffset, msgType);
-    e.putRawMessage(raw, offset, length);
-    writeU64(this.#view(j), e.offset(), j.recordTimeNs); // enqueuedNs
-    const position = j.commitRecord(RT_OUTBOUND, id, 0, MH + e.encodedLength());
+    j.beginRecord(OUT_BODY + length);
+    const v = j.bufferView;
+    const at = j.bodyOffset;
+    const b = at + MH;
+    v.setUint32(at, OUT_HEADER_WORD0, true);
+    v.setUint32(at + 4, SCHEMA_WORD1, true);
+    j.putRecordTimeNs(b + OUT_ENQUEUED_NS); // enqueuedNs
+    putU64(v, b + OUT_SEQ, seq);
+    if (causePosition >= 0 && causePosition <= Number.MAX_SAFE_INTEGER) putU64(v, b + OUT_CAUSE, causePosition);
+    else {
+      v.setInt32(b + OUT_CAUSE, -1, true); // null: 2^64 - 1
+      v.setInt32(b + OUT_CAUSE + 4, -1, true);
+    }
+    v.setUint32(b + OUT_SESSION_ID, id, true);
+    v.setUint32(b + OUT_ENCODING, encodingAndMsgType(msgType), true);
+    v.setUint32(b + OutboundMessageEncoder.BLOCK_LENGTH, length, true);
+    copyToView(raw, offset, v, b + OutboundMessageEncoder.BLOCK_LENGTH + 4, length);
+    const position = j.commitRecord(RT_OUTBOUND, id, 0, OUT_BODY + length);
     s.outbound.set(seq, position);
     if (seq >= s.nextSenderSeq) s.nextSenderSeq = seq + 1;
     return position;
@@ -307,7 +352,7 @@ export class JournalSessionStore implements SessionStore {
     e.connectionId(logon.connectionId >>> 0).heartBtInt(Math.min(logon.heartBtInt, 65535));
     e.protocol(logon.beginString === 'FIXT.1.1' ? SessionProtocol.Fixt11 : SessionProtocol.Fix44);
     e.senderCompID(logon.theirCompId.slice(0, 20)).targetCompID(logon.ourCompId.slice(0, 20)).memberId(logon.member.slice(0, 8));
-    writeU64(this.#view(j), e.offset(), j.recordTimeNs); // timestampNs
+    j.putRecordTimeNs(e.offset()); // timestampNs
     return j.commitRecord(RT_SESSION, s.id, 0, MH + e.encodedLength());
   }
 
@@ -319,7 +364,7 @@ export class JournalSessionStore implements SessionStore {
     const e = this.#logoutEnc.wrapAndApplyHeader(j.buffer, j.bodyOffset, this.#header);
     e.sessionId(s.id).reason(reason);
     e.putText(bytes, 0, bytes.length);
-    writeU64(this.#view(j), e.offset(), j.recordTimeNs); // timestampNs
+    j.putRecordTimeNs(e.offset()); // timestampNs
     return j.commitRecord(RT_SESSION, s.id, 0, MH + e.encodedLength());
   }
 
@@ -346,19 +391,8 @@ export class JournalSessionStore implements SessionStore {
     j.beginRecord(MH + SequenceResetEncoder.BLOCK_LENGTH);
     const e = this.#resetEnc.wrapAndApplyHeader(j.buffer, j.bodyOffset, this.#header);
     e.newSeqNoAsNumber(newSeqNo).previousSeqNoAsNumber(previous).sessionId(id).direction(direction).gapFill(gapFill ? BooleanType.True : BooleanType.False);
-    writeU64(this.#view(j), e.offset(), j.recordTimeNs); // timestampNs
+    j.putRecordTimeNs(e.offset()); // timestampNs
     return j.commitRecord(RT_SESSION, id, 0, MH + e.encodedLength());
-  }
-
-  #viewBuf: Uint8Array | null = null;
-  #viewObj: DataView | null = null;
-  /** DataView over the journal's current buffer (cached; the journal reuses a few buffers). */
-  #view(j: Journal): DataView {
-    if (this.#viewBuf !== j.buffer) {
-      this.#viewBuf = j.buffer;
-      this.#viewObj = new DataView(j.buffer.buffer, j.buffer.byteOffset, j.buffer.byteLength);
-    }
-    return this.#viewObj!;
   }
 
   durablePosition(): number {
@@ -388,10 +422,72 @@ function applyReset(s: SessionIndex, direction: number, newSeqNo: number, positi
   s.lastReset = position;
 }
 
-/** ASCII msgType into the 3-byte NUL-padded field (already zeroed by the encoder); longer is cut. */
-function putMsgType(buf: Uint8Array, at: number, msgType: string): void {
-  const n = msgType.length < 3 ? msgType.length : 3;
-  for (let i = 0; i < n; i++) buf[at + i] = msgType.charCodeAt(i) & 0x7f;
+// Record layouts written directly by appendInbound/appendOutbound (offsets from the generated codecs;
+// checkLayout verifies at load what the direct writes assume).
+const IN_RECEIVED_NS = InboundMessageEncoder.receivedNsEncodingOffset;
+const IN_SEQ = InboundMessageEncoder.seqNumEncodingOffset;
+const IN_SESSION_ID = InboundMessageEncoder.sessionIdEncodingOffset;
+const IN_CONNECTION_ID = InboundMessageEncoder.connectionIdEncodingOffset;
+const IN_ENCODING = InboundMessageEncoder.encodingEncodingOffset;
+const OUT_ENQUEUED_NS = OutboundMessageEncoder.enqueuedNsEncodingOffset;
+const OUT_SEQ = OutboundMessageEncoder.seqNumEncodingOffset;
+const OUT_CAUSE = OutboundMessageEncoder.causePositionEncodingOffset;
+const OUT_SESSION_ID = OutboundMessageEncoder.sessionIdEncodingOffset;
+const OUT_ENCODING = OutboundMessageEncoder.encodingEncodingOffset;
+/** Body length without the raw bytes: message header, block, rawMessage length prefix. */
+const IN_BODY = MH + InboundMessageEncoder.BLOCK_LENGTH + 4;
+const OUT_BODY = MH + OutboundMessageEncoder.BLOCK_LENGTH + 4;
+/** Message header words: blockLength | templateId << 16, then schemaId | version << 16. */
+const IN_HEADER_WORD0 = (InboundMessageEncoder.BLOCK_LENGTH | (IN_TEMPLATE << 16)) >>> 0;
+const OUT_HEADER_WORD0 = (OutboundMessageEncoder.BLOCK_LENGTH | (OUT_TEMPLATE << 16)) >>> 0;
+const SCHEMA_WORD1 = (InboundMessageEncoder.SCHEMA_ID | (InboundMessageEncoder.SCHEMA_VERSION << 16)) >>> 0;
+const RAW_MAX = InboundMessageEncoder.rawMessageMaxLength;
+
+function checkLayout(): void {
+  const ok =
+    InboundMessageEncoder.SCHEMA_ID === OutboundMessageEncoder.SCHEMA_ID &&
+    InboundMessageEncoder.SCHEMA_VERSION === OutboundMessageEncoder.SCHEMA_VERSION &&
+    OutboundMessageEncoder.rawMessageMaxLength === RAW_MAX &&
+    InboundMessageEncoder.msgTypeEncodingOffset === IN_ENCODING + 1 &&
+    InboundMessageEncoder.msgTypeLength === 3 &&
+    IN_ENCODING + 4 === InboundMessageEncoder.BLOCK_LENGTH &&
+    OutboundMessageEncoder.msgTypeEncodingOffset === OUT_ENCODING + 1 &&
+    OutboundMessageEncoder.msgTypeLength === 3 &&
+    OUT_ENCODING + 4 === OutboundMessageEncoder.BLOCK_LENGTH &&
+    IN_CONNECTION_ID + 4 === IN_ENCODING &&
+    IN_SESSION_ID + 4 === IN_CONNECTION_ID &&
+    IN_SEQ + 8 === IN_SESSION_ID &&
+    IN_RECEIVED_NS + 8 === IN_SEQ &&
+    OUT_SESSION_ID + 4 === OUT_ENCODING &&
+    OUT_CAUSE + 8 === OUT_SESSION_ID &&
+    OUT_SEQ + 8 === OUT_CAUSE &&
+    OUT_ENQUEUED_NS + 8 === OUT_SEQ;
+  if (!ok) throw new Error('session-store: InboundMessage/OutboundMessage layout changed; update the direct writes');
+}
+checkLayout();
+
+/** What the generated encoders checked: a uint64 seq, a rawMessage within its maximum. */
+function checkAppend(seq: number, length: number): void {
+  if (!(seq >= 0 && seq <= Number.MAX_SAFE_INTEGER && Math.floor(seq) === seq) || !(length >= 0 && length <= RAW_MAX)) {
+    throw new GatewayError(JournalErrorCode.JOURNAL_CONFIG, 'message cannot be journaled (seq not a uint64 or raw message too long)', { seq, length });
+  }
+}
+
+/** Non-negative safe integer as uint64 LE. */
+function putU64(v: DataView, at: number, value: number): void {
+  const hi = Math.floor(value / 4294967296);
+  v.setUint32(at, value - hi * 4294967296, true);
+  v.setUint32(at + 4, hi, true);
+}
+
+/** The block's last word: encoding (FixTagValue) then the msgType field (3 ASCII bytes, NUL padded; longer is cut). */
+function encodingAndMsgType(msgType: string): number {
+  const n = msgType.length;
+  let w = MessageEncoding.FixTagValue & 0xff;
+  if (n > 0) w |= (msgType.charCodeAt(0) & 0x7f) << 8;
+  if (n > 1) w |= (msgType.charCodeAt(1) & 0x7f) << 16;
+  if (n > 2) w |= (msgType.charCodeAt(2) & 0x7f) << 24;
+  return w >>> 0;
 }
 
 /** Recovery visitor: rebuilds the per-session indexes from inbound/outbound/reset records. */

@@ -16,16 +16,31 @@
  * (validator.ts). Behaviour and texts follow QuickFIX, which the acceptance suite compares against.
  *
  * Time: nothing reads the wall clock; `clock.now()` is injected and `tick()` must be called
- * periodically by the host (the acceptance server uses a 100 ms interval; tests call it directly).
+ * periodically by the host (the acceptance server uses a 100 ms interval; tests call it directly). The
+ * clock is read once per inbound message (its arrival time serves everything it causes).
+ *
+ * Sending application messages: `sendApp(session, msgType, fields: OutField[], cause)` (header fields
+ * among `fields` are sorted into the header) or, allocation-free, `beginApp(session, msgType)` ->
+ * AppMessageBuilder (str/int/fixed/char/bytes/bytesFrom, then send(cause)); both journal the message and
+ * release it once durable. Replies waiting for durability are held in a per-session byte queue with one
+ * store.onDurable registration outstanding at a time.
+ *
+ * Steady state (an application message in, a reply built with beginApp out, sequence numbers in order)
+ * allocates nothing: values are checked as bytes, MsgType strings come from the dictionary, SendingTime
+ * is parsed from bytes into a Float64Array (test/session/session-alloc.test.ts, perf/cases/session.ts).
+ * What a caller adds is its own: a clock returning a new number per read (Date.now does) or
+ * FixMessage.getDecimal of a mantissa beyond 2^31 returns a heap number per call.
  *
  * Thread: an acceptor, its sessions and its store belong to the JS thread of its transport.
  */
-import { type FixDictionary, isAdminMessage, isHeaderTag, loadFixDictionary, messageDef, NOT_FOUND } from '../fix/dictionary.js';
-import type { FixMessage } from '../fix/message.js';
+import { GatewayError } from '../codec/errors.js';
+import { type FixDictionary, isAdminMessage, isHeaderTag, loadFixDictionary, messageDef, messageDefBytes, messageMsgType, NOT_FOUND } from '../fix/dictionary.js';
+import type { FixMessage, FixScope } from '../fix/message.js';
 import { FIX44 } from '../generated/fix/fix44.js';
 import { FIX50SP2 } from '../generated/fix/fix50sp2.js';
 import type { ConnectOptions, ConnectionInfo, Transport, TransportHandler } from '../transport/transport.js';
-import { FixBuilder, formatUtcTimestamp, parseUtcTimestamp } from './builder.js';
+import { FixBuilder, formatUtcTimestamp, parseUtcTimestamp, scanUtcTimestampBytes, UTC_TIMESTAMP_MS_LENGTH, writeUtcTimestampMs } from './builder.js';
+import { PendingQueue } from './pending.js';
 import { LogoutReason, type SessionStore } from './store.js';
 import { REJECT_TEXT, RejectReason, tagText, validateMessage } from './validator.js';
 
@@ -178,6 +193,119 @@ function isHeader(dict: FixDictionary | undefined, tag: number): boolean {
 }
 
 const ENC = new TextEncoder();
+const noop = (): void => {};
+
+/** Codes thrown by the session layer (programming errors of its callers, never input-dependent). */
+export const SessionErrorCode = {
+  /** AppMessageBuilder.send() after something else was sent on the session, or without beginApp(). */
+  SESSION_BUILDER_STALE: 'SESSION_BUILDER_STALE',
+  /** An AppMessageBuilder field value the wire cannot carry (not a safe integer, not one character, ...). */
+  SESSION_FIELD_VALUE: 'SESSION_FIELD_VALUE',
+} as const;
+
+/**
+ * MsgType (35) as a string without allocating: the dictionary's own string when it defines the type
+ * (every message the session layer accepts), else a new string (an unknown type: rejected anyway).
+ */
+function msgTypeOf(dict: FixDictionary | undefined, m: FixMessage): string {
+  if (dict !== undefined) {
+    const c = messageDefBytes(dict, m.buffer, m.valueOffset(2), m.valueLength(2));
+    if (c !== NOT_FOUND) return messageMsgType(dict, c);
+  }
+  return m.msgType;
+}
+
+/**
+ * An application message being built on the allocation-free path (`SessionAcceptor.beginApp`): fields
+ * are encoded straight into a reusable buffer; nothing is allocated per message.
+ *
+ *   const b = acceptor.beginApp(app.session, 'AR');   // standard header written: 8 9 35 34 49 52 56
+ *   b.bytesFrom(571, app.message, 571).int(939, 0).fixed(31, px, PRICE_EXPONENT).char(487, '0');
+ *   b.send(app.position);                              // journaled, then released once durable
+ *
+ * Contract:
+ * - Fields go out in call order after the standard header (sendApp's sorting of header fields does not
+ *   apply): extra header fields (e.g. 115, 128, 1128) must be added first, before any body field.
+ * - One message at a time per acceptor: beginApp() starts over (an unsent message is dropped, its
+ *   MsgSeqNum not used), and nothing else may be sent on that session between beginApp() and send():
+ *   send() then throws GatewayError SESSION_BUILDER_STALE (as it does without a beginApp()).
+ * - str() writes latin1 text (one byte per char); values must not contain SOH. int() takes a safe
+ *   integer, fixed() a safe-integer mantissa and an exponent -64..64 (trailing fractional zeros are
+ *   dropped), char() one character; anything else throws SESSION_FIELD_VALUE (a programming error).
+ * - bytesFrom(tag, scope, srcTag) copies the raw value of srcTag at the scope's level (the message, or
+ *   a group entry's fields); nothing is written when the scope has no such field.
+ *
+ * Thread: the acceptor's.
+ */
+export class AppMessageBuilder {
+  private session: Session | undefined;
+  private seq = 0;
+  private msgType = '';
+
+  /** @internal Built once by the acceptor. */
+  constructor(
+    private readonly b: FixBuilder,
+    private readonly commit: (s: Session, seq: number, msgType: string, bytes: Uint8Array, length: number, cause: number) => number,
+  ) {}
+
+  /** @internal Called by SessionAcceptor.beginApp after it wrote the header. */
+  open(s: Session, seq: number, msgType: string): this {
+    this.session = s;
+    this.seq = seq;
+    this.msgType = msgType;
+    return this;
+  }
+
+  str(tag: number, value: string): this {
+    this.b.field(tag, value);
+    return this;
+  }
+
+  int(tag: number, value: number): this {
+    if (!Number.isSafeInteger(value)) throw new GatewayError(SessionErrorCode.SESSION_FIELD_VALUE, 'int field needs a safe integer', { tag, value });
+    this.b.intField(tag, value);
+    return this;
+  }
+
+  /** mantissa x 10^exponent (exact decimal, e.g. a price mantissa at PRICE_EXPONENT). */
+  fixed(tag: number, mantissa: number, exponent: number): this {
+    if (!this.b.fixedField(tag, mantissa, exponent)) {
+      throw new GatewayError(SessionErrorCode.SESSION_FIELD_VALUE, 'fixed field needs a safe-integer mantissa and an exponent -64..64', { tag, mantissa, exponent });
+    }
+    return this;
+  }
+
+  char(tag: number, c: string): this {
+    if (c.length !== 1) throw new GatewayError(SessionErrorCode.SESSION_FIELD_VALUE, 'char field needs one character', { tag, value: c });
+    this.b.charField(tag, c.charCodeAt(0));
+    return this;
+  }
+
+  /** tag=src[offset, offset + length) as it is (pre-encoded values, e.g. constants). */
+  bytes(tag: number, src: Uint8Array, offset: number, length: number): this {
+    this.b.bytesField(tag, src, offset, length);
+    return this;
+  }
+
+  /** tag=<the raw value of srcTag in `scope`>; nothing when absent. */
+  bytesFrom(tag: number, scope: FixScope, srcTag: number): this {
+    const i = scope.indexOf(srcTag);
+    if (i >= 0) this.b.bytesField(tag, scope.buffer, scope.valueOffset(i), scope.valueLength(i));
+    return this;
+  }
+
+  /**
+   * Completes the message, appends it to the store (causePosition: the inbound record it answers, or
+   * -1) and sends it once durable, as sendApp does. Returns its journal position.
+   */
+  send(causePosition: number): number {
+    const s = this.session;
+    if (s === undefined) throw new GatewayError(SessionErrorCode.SESSION_BUILDER_STALE, 'send() without beginApp()');
+    this.session = undefined;
+    const length = this.b.finishLength();
+    return this.commit(s, this.seq, this.msgType, this.b.bytes, length, causePosition);
+  }
+}
 
 interface Queued {
   seq: number;
@@ -202,10 +330,17 @@ export class Session {
   /** End of the range asked for by our ResendRequest (0 = none pending). */
   resendUntil = 0;
   /**
-   * Outbound bytes held until their store record is durable (journal position `pos`; -1 = not stored,
-   * e.g. a resend, which waits only for what is queued before it). Sent strictly in order.
+   * Outbound bytes held until their store record is durable (journal position; -1 = not stored, e.g. a
+   * resend, which waits only for what is queued before it). Sent strictly in order.
    */
-  readonly pending: { bytes: Uint8Array; pos: number }[] = [];
+  readonly pending = new PendingQueue();
+  /**
+   * Journal position of the one store.onDurable registration outstanding for `pending` (-1: none).
+   * Invariant: while `pending` is not empty a registration is outstanding (for its head, or earlier).
+   */
+  durableWait = -1;
+  /** The store.onDurable callback of this session (bound once by the acceptor: no closure per message). */
+  flushOnDurable: () => void = noop;
   /** Close the connection once `pending` is sent. */
   closeAfterFlush = false;
 
@@ -222,6 +357,8 @@ export class Session {
   /** CompIDs as ASCII bytes, for allocation-free comparisons with inbound 49/56. */
   readonly senderBytes: Uint8Array;
   readonly targetBytes: Uint8Array;
+  /** BeginString as ASCII bytes (allocation-free check of inbound 8). */
+  readonly beginBytes: Uint8Array;
   readonly dict: FixDictionary | undefined;
   readonly toleranceMs: number;
 
@@ -234,6 +371,7 @@ export class Session {
     this.targetCompId = settings.targetCompId;
     this.senderBytes = ENC.encode(settings.senderCompId);
     this.targetBytes = ENC.encode(settings.targetCompId);
+    this.beginBytes = ENC.encode(settings.beginString);
     this.dict = dictionaryFor(settings.beginString);
     this.toleranceMs = settings.sendingTimeToleranceMs ?? 120_000;
     this.tokens = settings.throttle?.burst ?? 0;
@@ -285,6 +423,20 @@ export class SessionAcceptor implements TransportHandler {
   private readonly conns = new Map<number, Conn>();
   private readonly sessions = new Map<string, Session>();
   private readonly builder = new FixBuilder();
+  /** The allocation-free application path (beginApp): its own buffer, so sendApp never clobbers it. */
+  private readonly appFix = new FixBuilder();
+  private readonly appBuilder: AppMessageBuilder;
+  /** SendingTime bytes of `stampBytesMs` (the allocation-free twin of `stamp`). */
+  private readonly stampBytes = new Uint8Array(UTC_TIMESTAMP_MS_LENGTH);
+  private stampBytesMs = -1;
+  /**
+   * Arrival time of the inbound message being handled, null outside onMessage (see now()). Nullable on
+   * purpose: the field then holds the clock's own number object instead of an unboxed double, which
+   * would be boxed again (allocated) at every call it is passed to.
+   */
+  private frozenNow: number | null = null;
+  /** scanUtcTimestampBytes' result (a Float64Array: no heap number per SendingTime). */
+  private readonly scratchMs = new Float64Array(1);
   /** Reused for every application message. */
   private readonly inboundApp: InboundApp = { session: undefined as unknown as Session, message: undefined as unknown as FixMessage, msgType: '', position: -1 };
   /** Connections we are opening (initiate) -> what to log on to once connected. */
@@ -304,6 +456,14 @@ export class SessionAcceptor implements TransportHandler {
     private readonly app: SessionApplication,
     private readonly reparse: (bytes: Uint8Array, visit: (m: FixMessage) => void) => void,
   ) {
+    this.appBuilder = new AppMessageBuilder(this.appFix, (s, seq, msgType, bytes, length, cause) => this.commitApp(s, seq, msgType, bytes, length, cause));
+  }
+
+  private newSession(key: string, settings: SessionSettings): Session {
+    const s = new Session(key, settings);
+    s.flushOnDurable = () => this.flush(s);
+    this.sessions.set(key, s);
+    return s;
   }
 
   /** The session with this counterparty CompID, once it has been logged on to (tests and operators). */
@@ -325,7 +485,7 @@ export class SessionAcceptor implements TransportHandler {
   // ------------------------------------------------------------------ transport events
 
   onConnected(connectionId: number, info: ConnectionInfo): void {
-    const c: Conn = { id: connectionId, session: undefined, connectedAt: this.clock.now(), closing: false, info, pendingLogon: undefined, awaitingLogon: false };
+    const c: Conn = { id: connectionId, session: undefined, connectedAt: this.now(), closing: false, info, pendingLogon: undefined, awaitingLogon: false };
     this.conns.set(connectionId, c);
     const out = this.initiating.get(connectionId);
     if (out !== undefined) {
@@ -356,8 +516,7 @@ export class SessionAcceptor implements TransportHandler {
       return;
     }
     if (!s) {
-      s = new Session(key, settings);
-      this.sessions.set(key, s);
+      s = this.newSession(key, settings);
     }
     c.session = s;
     c.awaitingLogon = true;
@@ -366,7 +525,7 @@ export class SessionAcceptor implements TransportHandler {
     s.endReason = -1;
     s.heartbeatMs = logon.heartBtInt * 1000;
     const st = this.store.recover(key);
-    const due = this.config.directory.resetDue?.(settings, this.store.lastResetMs(key), this.clock.now()) ?? false;
+    const due = this.config.directory.resetDue?.(settings, this.store.lastResetMs(key), this.now()) ?? false;
     const reset = logon.resetSeqNum === true || settings.resetOnLogon || due;
     if (reset) this.store.reset(key, 1, 1);
     s.nextSenderSeq = reset ? 1 : st.nextSenderSeq;
@@ -386,7 +545,7 @@ export class SessionAcceptor implements TransportHandler {
   /** The counterparty's answer to our Logon: its Logon (logged on, then the usual sequence checks) or a Logout. */
   private onLogonAnswer(c: Conn, s: Session, m: FixMessage): void {
     c.awaitingLogon = false;
-    const now = this.clock.now();
+    const now = this.now();
     s.lastReceivedMs = now;
     if (m.msgType !== 'A' || !m.valueEquals(49, s.targetBytes) || !m.valueEquals(56, s.senderBytes) || m.getString(8) !== s.beginString) {
       s.endReason = LogoutReason.AuthenticationFailed;
@@ -452,7 +611,7 @@ export class SessionAcceptor implements TransportHandler {
       s.queue.clear();
       s.resendUntil = 0;
       s.logoutSentAt = -1;
-      s.pending.length = 0;
+      s.pending.clear();
       s.closeAfterFlush = false;
     }
   }
@@ -473,6 +632,26 @@ export class SessionAcceptor implements TransportHandler {
   }
 
   onMessage(connectionId: number, m: FixMessage): void {
+    if (this.frozenNow !== null) {
+      this.handleMessage(connectionId, m);
+      return;
+    }
+    // One clock read per inbound message: everything it causes (checks, journal, replies sent while it
+    // is handled) sees the time it arrived. (Node's clocks return a new heap number per read.)
+    this.frozenNow = this.clock.now();
+    try {
+      this.handleMessage(connectionId, m);
+    } finally {
+      this.frozenNow = null;
+    }
+  }
+
+  /** The clock, or the arrival time of the inbound message being handled (see onMessage). */
+  private now(): number {
+    return this.frozenNow ?? this.clock.now();
+  }
+
+  private handleMessage(connectionId: number, m: FixMessage): void {
     const c = this.conns.get(connectionId);
     if (!c || c.closing) return;
     const p = c.pendingLogon;
@@ -500,7 +679,7 @@ export class SessionAcceptor implements TransportHandler {
    * admission (credentials, schedule), possibly later (off-thread hashing, failed-logon slowing).
    */
   private onFirstMessage(c: Conn, m: FixMessage): void {
-    const now = this.clock.now();
+    const now = this.now();
     const begin = m.getString(8) ?? '';
     const settings = m.msgType === 'A' ? this.config.directory.find(begin, m.getString(56) ?? '', m.getString(49) ?? '') : undefined;
     if (settings === undefined) {
@@ -544,7 +723,7 @@ export class SessionAcceptor implements TransportHandler {
   private admit(c: Conn): void {
     const p = c.pendingLogon!;
     p.dueMs = -1;
-    const now = this.clock.now();
+    const now = this.now();
     let username: string | undefined;
     let password: string | undefined;
     let hbSeconds = 0;
@@ -588,8 +767,7 @@ export class SessionAcceptor implements TransportHandler {
       return;
     }
     if (!s) {
-      s = new Session(key, p.settings);
-      this.sessions.set(key, s);
+      s = this.newSession(key, p.settings);
     }
     const remote = c.info.remoteAddress;
     if (refusal !== undefined) {
@@ -608,7 +786,7 @@ export class SessionAcceptor implements TransportHandler {
   }
 
   private noteFailure(remote: string): void {
-    const now = this.clock.now();
+    const now = this.now();
     const f = this.failures.get(remote);
     if (f && now - f.lastMs < FAILURE_WINDOW_MS) {
       f.count++;
@@ -651,7 +829,7 @@ export class SessionAcceptor implements TransportHandler {
 
   /** An admitted Logon: bind, recover or reset sequences, answer, then handle its sequence number. */
   private logon(c: Conn, s: Session, m: FixMessage): void {
-    const now = this.clock.now();
+    const now = this.now();
     const hb = m.getInt(108);
     c.session = s;
     s.connectionId = c.id;
@@ -719,7 +897,7 @@ export class SessionAcceptor implements TransportHandler {
 
   private loadSequences(s: Session, m: FixMessage): void {
     const st = this.store.recover(s.key);
-    const due = this.config.directory.resetDue?.(s.settings, this.store.lastResetMs(s.key), this.clock.now()) ?? false;
+    const due = this.config.directory.resetDue?.(s.settings, this.store.lastResetMs(s.key), this.now()) ?? false;
     if (s.settings.resetOnLogon || due || m.valueEquals(141, Y)) {
       this.store.reset(s.key, 1, 1);
       s.nextSenderSeq = 1;
@@ -733,11 +911,11 @@ export class SessionAcceptor implements TransportHandler {
   // ------------------------------------------------------------------ logged-on processing
 
   private process(c: Conn, s: Session, m: FixMessage): void {
-    const now = this.clock.now();
+    const now = this.now();
     s.lastReceivedMs = now;
     s.testRequestsSent = 0;
-    const msgType = m.msgType;
-    if (m.getString(8) !== s.beginString) {
+    const msgType = msgTypeOf(s.dict, m);
+    if (!m.valueEquals(8, s.beginBytes)) {
       this.endSession(s, LogoutReason.ProtocolError, 'Incorrect BeginString');
       this.disconnect(c);
       return;
@@ -839,8 +1017,8 @@ export class SessionAcceptor implements TransportHandler {
   }
 
   private checkSendingTime(c: Conn, s: Session, m: FixMessage, msgType: string, now: number): boolean {
-    const t = parseUtcTimestamp(m.getString(52) ?? '');
-    if (!Number.isNaN(t) && Math.abs(now - t) <= s.toleranceMs) return true;
+    const i = m.indexOf(52);
+    if (i >= 0 && scanUtcTimestampBytes(m.buffer, m.valueOffset(i), m.valueLength(i), this.scratchMs) && Math.abs(now - this.scratchMs[0]!) <= s.toleranceMs) return true;
     this.sendReject(s, m, RejectReason.SendingTimeAccuracy, '', msgType);
     this.endSession(s, LogoutReason.ProtocolError, '');
     this.disconnect(c);
@@ -893,6 +1071,7 @@ export class SessionAcceptor implements TransportHandler {
     try {
       for (;;) {
         if (c.closing || c.session !== s) return;
+        if (s.queue.size === 0) break; // (no keys() iterator when there is nothing queued)
         for (const k of s.queue.keys()) if (k < s.nextTargetSeq) s.queue.delete(k);
         const q = s.queue.get(s.nextTargetSeq);
         if (!q) break;
@@ -980,7 +1159,7 @@ export class SessionAcceptor implements TransportHandler {
   /** Token bucket of the session's throttle: true when the message may pass. */
   private takeToken(s: Session): boolean {
     const t = s.settings.throttle!;
-    const now = this.clock.now();
+    const now = this.now();
     if (now > s.tokensAtMs) {
       s.tokens = Math.min(t.burst, s.tokens + ((now - s.tokensAtMs) * t.messagesPerSecond) / 1000);
       s.tokensAtMs = now;
@@ -1029,7 +1208,7 @@ export class SessionAcceptor implements TransportHandler {
     const last = s.nextSenderSeq - 1;
     if (end === 0 || end === 999999 || end > last) end = last;
     let gapStart = -1;
-    const now = formatUtcTimestamp(this.clock.now());
+    const now = formatUtcTimestamp(this.now());
     const resent: { seq: number; bytes: Uint8Array }[] = [];
     this.store.forEachOutbound(s.key, begin, end, (seq, raw, off, len) => {
       resent.push({ seq, bytes: copyBytes(raw, off, off + len) }); // the store reuses its read buffer
@@ -1115,12 +1294,42 @@ export class SessionAcceptor implements TransportHandler {
   }
 
   /**
+   * Starts an application message on the allocation-free path (see AppMessageBuilder): writes the
+   * standard header (8, 9, 35, 34, 49, 52, 56, as sendApp) and returns the acceptor's reusable builder;
+   * add fields, then send(causePosition). The message takes the session's next MsgSeqNum at send().
+   */
+  beginApp(s: Session, msgType: string): AppMessageBuilder {
+    const b = this.appFix;
+    const seq = s.nextSenderSeq;
+    b.begin(s.beginString, msgType);
+    b.intField(34, seq).bytesField(49, s.senderBytes, 0, s.senderBytes.length);
+    const now = this.now();
+    if (now !== this.stampBytesMs) {
+      this.stampBytesMs = writeUtcTimestampMs(now, this.stampBytes, 0) < 0 ? -1 : now;
+    }
+    if (this.stampBytesMs === now) b.bytesField(52, this.stampBytes, 0, UTC_TIMESTAMP_MS_LENGTH);
+    else b.field(52, this.timestamp()); // outside what the byte formatter covers (before 1970, after 2554)
+    b.bytesField(56, s.targetBytes, 0, s.targetBytes.length);
+    return this.appBuilder.open(s, seq, msgType);
+  }
+
+  private commitApp(s: Session, seq: number, msgType: string, bytes: Uint8Array, length: number, cause: number): number {
+    if (s.nextSenderSeq !== seq) {
+      throw new GatewayError(SessionErrorCode.SESSION_BUILDER_STALE, 'another message was sent on the session between beginApp() and send()', { session: s.key, seq, next: s.nextSenderSeq });
+    }
+    s.nextSenderSeq = seq + 1;
+    const pos = this.store.appendOutbound(s.key, seq, msgType, bytes, 0, length, cause);
+    this.writeRange(s, bytes, 0, length, pos);
+    return pos;
+  }
+
+  /**
    * Releases bytes to the wire once the store says record `pos` is durable (a reply leaves only after
    * the records behind it: the outbound record is appended after the inbound one it answers, so its
    * durability implies the cause's). Order is kept: nothing overtakes a held message.
    */
   private timestamp(): string {
-    const t = this.clock.now();
+    const t = this.now();
     if (t !== this.stampMs) {
       this.stampMs = t;
       this.stamp = formatUtcTimestamp(t);
@@ -1129,31 +1338,51 @@ export class SessionAcceptor implements TransportHandler {
   }
 
   private write(s: Session, bytes: Uint8Array, pos = -1): void {
-    s.lastSentMs = this.clock.now();
-    if (s.pending.length === 0 && (pos < 0 || this.store.durablePosition() >= pos)) {
-      if (s.connectionId >= 0) this.transport?.send(s.connectionId, bytes, 0, bytes.length);
-      return;
-    }
-    s.pending.push({ bytes: copyBytes(bytes, 0), pos });
-    if (pos >= 0) this.store.onDurable(pos, () => this.flush(s));
+    this.writeRange(s, bytes, 0, bytes.length, pos);
   }
 
-  private flush(s: Session): void {
-    const durable = this.store.durablePosition();
-    let n = 0;
-    while (n < s.pending.length && (s.pending[n].pos < 0 || s.pending[n].pos <= durable)) {
-      const p = s.pending[n++];
-      if (s.connectionId >= 0) this.transport?.send(s.connectionId, p.bytes, 0, p.bytes.length);
+  private writeRange(s: Session, bytes: Uint8Array, offset: number, length: number, pos: number): void {
+    s.lastSentMs = this.now();
+    const q = s.pending;
+    if (q.length === 0 && (pos < 0 || this.store.durablePosition() >= pos)) {
+      if (s.connectionId >= 0) this.transport?.send(s.connectionId, bytes, offset, length);
+      return;
     }
-    if (n > 0) s.pending.splice(0, n);
-    if (s.pending.length === 0 && s.closeAfterFlush && s.connectionId >= 0) {
+    q.push(bytes, offset, length, pos); // copied: the caller's buffer is reused
+    if (s.durableWait < 0) {
+      if (pos < 0) {
+        this.flush(s);
+        return;
+      }
+      s.durableWait = pos;
+      this.store.onDurable(pos, s.flushOnDurable);
+    }
+  }
+
+  /** Sends the held messages that are durable now; re-arms the durability wait for the rest. */
+  private flush(s: Session): void {
+    s.durableWait = -1;
+    const q = s.pending;
+    const durable = this.store.durablePosition();
+    while (q.length > 0) {
+      const p = q.headPosition;
+      if (p >= 0 && p > durable) break;
+      if (s.connectionId >= 0) this.transport?.send(s.connectionId, q.bytesBuffer, q.headOffset, q.headLength);
+      q.shift();
+    }
+    if (q.length > 0) {
+      s.durableWait = q.headPosition;
+      this.store.onDurable(s.durableWait, s.flushOnDurable);
+      return;
+    }
+    if (s.closeAfterFlush && s.connectionId >= 0) {
       s.closeAfterFlush = false;
       this.transport?.disconnect(s.connectionId);
     }
   }
 
   private sendLogout(s: Session, text: string): void {
-    s.logoutSentAt = this.clock.now();
+    s.logoutSentAt = this.now();
     this.sendApp(s, '5', text ? [['58', text]] : [], -1);
   }
 
@@ -1186,7 +1415,7 @@ export class SessionAcceptor implements TransportHandler {
 
   /** Drives heartbeats, test requests and timeouts; call periodically. */
   tick(): void {
-    const now = this.clock.now();
+    const now = this.now();
     const directory = this.config.directory;
     for (const c of this.conns.values()) {
       if (c.closing) continue;

@@ -7,10 +7,12 @@
  *   3. per field, in wire order: tag number valid (0), value present (4), data format (6), enum value
  *      (5), tag defined for the message type at that level (2);
  *   4. required fields of header, body (and group entries), trailer (1).
- * Returns a Reject description or undefined. Stateless; allocates only on the error path (and one
- * small Set per message for the repeated-tag check).
+ * Returns a Reject description or undefined. Allocates only on the error path: values are checked as
+ * bytes (validFormatBytes, isValidEnum), and the repeated-tag check marks tags in per-depth stamp arrays
+ * (a level's stamp is new per level, so nothing is cleared between messages).
  *
- * Thread: pure functions; use on the session layer's thread.
+ * Thread: the stamp arrays are module state of the JS thread that loads it; validateMessage is not
+ * re-entrant (it never calls out).
  */
 import {
   FIRST_MESSAGE,
@@ -27,6 +29,7 @@ import {
   isEnumerated,
   isHeaderTag,
   isTrailerTag,
+  isValidEnum,
   isValidEnumString,
   memberAt,
   memberCount,
@@ -37,7 +40,7 @@ import {
 } from '../fix/dictionary.js';
 import { FixIndexProblem } from '../generated/gateway-internal/FixIndexProblem.js';
 import type { FixMessage, FixScope } from '../fix/message.js';
-import { parseUtcTimestamp } from './builder.js';
+import { parseUtcTimestamp, scanUtcTimestampBytes } from './builder.js';
 
 /** SessionRejectReason (373) values and QuickFIX's texts for them. */
 export const RejectReason = {
@@ -125,6 +128,117 @@ export function validFormat(type: number, value: string): boolean {
   }
 }
 
+const T_INT = FieldType.INT;
+const T_NUMINGROUP = FieldType.NUMINGROUP;
+const T_SEQNUM = FieldType.SEQNUM;
+const T_LENGTH = FieldType.LENGTH;
+const T_TAGNUM = FieldType.TAGNUM;
+const T_DAYOFMONTH = FieldType.DAYOFMONTH;
+const T_PRICE = FieldType.PRICE;
+const T_AMT = FieldType.AMT;
+const T_QTY = FieldType.QTY;
+const T_FLOAT = FieldType.FLOAT;
+const T_PRICEOFFSET = FieldType.PRICEOFFSET;
+const T_PERCENTAGE = FieldType.PERCENTAGE;
+const T_CHAR = FieldType.CHAR;
+const T_BOOLEAN = FieldType.BOOLEAN;
+const T_UTCTIMESTAMP = FieldType.UTCTIMESTAMP;
+const T_UTCDATEONLY = FieldType.UTCDATEONLY;
+const T_UTCDATE = FieldType.UTCDATE;
+const T_LOCALMKTDATE = FieldType.LOCALMKTDATE;
+const T_DATE = FieldType.DATE;
+const T_UTCTIMEONLY = FieldType.UTCTIMEONLY;
+const T_MONTHYEAR = FieldType.MONTHYEAR;
+
+const scratchMs = new Float64Array(1);
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/** b[from, to) all digits (true when empty). */
+function allDigits(b: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (!isDigit(b[i]!)) return false;
+  return true;
+}
+
+/** /^-?(?:\d+(?:\.\d*)?|\.\d+)$/ */
+function isFloatText(b: Uint8Array, off: number, len: number): boolean {
+  let i = off;
+  const end = off + len;
+  if (i < end && b[i] === 0x2d) i++;
+  let intDigits = 0;
+  while (i < end && isDigit(b[i]!)) {
+    i++;
+    intDigits++;
+  }
+  if (i === end) return intDigits > 0;
+  if (b[i] !== 0x2e) return false;
+  i++;
+  let fracDigits = 0;
+  while (i < end && isDigit(b[i]!)) {
+    i++;
+    fracDigits++;
+  }
+  return i === end && (intDigits > 0 || fracDigits > 0);
+}
+
+/** /^\d{2}:\d{2}:\d{2}(?:\.\d{3}(?:\d{3}){0,2})?$/ */
+function isTimeText(b: Uint8Array, off: number, len: number): boolean {
+  if (len !== 8 && len !== 12 && len !== 15 && len !== 18) return false;
+  if (b[off + 2] !== 0x3a || b[off + 5] !== 0x3a) return false;
+  if (!allDigits(b, off, off + 2) || !allDigits(b, off + 3, off + 5) || !allDigits(b, off + 6, off + 8)) return false;
+  return len === 8 || (b[off + 8] === 0x2e && allDigits(b, off + 9, off + len));
+}
+
+/** /^\d{6}(?:\d{2}|w\d)?$/ */
+function isMonthYearText(b: Uint8Array, off: number, len: number): boolean {
+  if (len === 6) return allDigits(b, off, off + 6);
+  if (len !== 8 || !allDigits(b, off, off + 6)) return false;
+  return b[off + 6] === 0x77 ? isDigit(b[off + 7]!) : allDigits(b, off + 6, off + 8);
+}
+
+/**
+ * validFormat of the value's bytes b[off, off + len) (latin1 text): the same rules, no string and no
+ * regex. The session layer's hot path; validFormat stays as the readable definition (and test oracle).
+ */
+export function validFormatBytes(type: number, b: Uint8Array, off: number, len: number): boolean {
+  switch (type) {
+    case T_INT:
+      return len > (b[off] === 0x2d ? 1 : 0) && allDigits(b, b[off] === 0x2d ? off + 1 : off, off + len);
+    case T_NUMINGROUP:
+    case T_SEQNUM:
+    case T_LENGTH:
+    case T_TAGNUM:
+    case T_DAYOFMONTH:
+      return len > 0 && allDigits(b, off, off + len);
+    case T_PRICE:
+    case T_AMT:
+    case T_QTY:
+    case T_FLOAT:
+    case T_PRICEOFFSET:
+    case T_PERCENTAGE:
+      return isFloatText(b, off, len);
+    case T_CHAR:
+      return len === 1;
+    case T_BOOLEAN:
+      return len === 1 && (b[off] === 0x59 || b[off] === 0x4e);
+    case T_UTCTIMESTAMP:
+      return scanUtcTimestampBytes(b, off, len, scratchMs);
+    case T_UTCDATEONLY:
+    case T_UTCDATE:
+    case T_LOCALMKTDATE:
+    case T_DATE:
+      return len === 8 && allDigits(b, off, off + 8);
+    case T_UTCTIMEONLY:
+      return isTimeText(b, off, len);
+    case T_MONTHYEAR:
+      return isMonthYearText(b, off, len);
+    default:
+      return true;
+  }
+}
+
 function validEnum(dict: FixDictionary, tag: number, type: number, value: string): boolean {
   if (!isEnumerated(dict, tag)) return true;
   if (type === FieldType.MULTIPLEVALUESTRING || type === FieldType.MULTIPLESTRINGVALUE || type === FieldType.MULTIPLECHARVALUE) {
@@ -175,37 +289,73 @@ function stepAt(m: FixMessage, i: number, entryStart: number): number {
 }
 
 /**
- * Validates fields [from, to) of one level (message or a group entry) against container `c`, recursing
- * into groups. `seen` collects the tags of the level for the repeated-tag check.
+ * Repeated-tag marks: stampsAt[depth][tag] === the level's stamp when the tag was seen at that level.
+ * One array per nesting depth (a group entry's walk must not disturb its parent's marks), sized to the
+ * dictionary's tag limit (a tag beyond it is undefined and rejected at its first occurrence, before a
+ * second could be seen). Every level takes a new stamp; on wrap-around the arrays are cleared.
  */
-function walkLevel(dict: FixDictionary, m: FixMessage, c: number, from: number, to: number, top: boolean, known: Set<number> | undefined): RejectInfo | undefined {
-  const seen = new Set<number>();
+const stampsAt: Uint32Array[] = [];
+/** The stamp of the level last walked at each depth (requiredMissing reads its marks). */
+const levelStamp: number[] = [];
+let stamp = 0;
+
+function stampsFor(depth: number, tagLimit: number): Uint32Array {
+  let a = stampsAt[depth];
+  if (a === undefined || a.length < tagLimit) {
+    a = new Uint32Array(tagLimit);
+    stampsAt[depth] = a;
+  }
+  return a;
+}
+
+function nextStamp(): number {
+  stamp = (stamp + 1) >>> 0;
+  if (stamp === 0) {
+    for (const a of stampsAt) a.fill(0);
+    stamp = 1;
+  }
+  return stamp;
+}
+
+/**
+ * Validates fields [from, to) of one level (message or a group entry) against container `c`, recursing
+ * into groups (depth: nesting depth of this level, 0 for the message).
+ */
+function walkLevel(dict: FixDictionary, m: FixMessage, c: number, from: number, to: number, top: boolean, known: Set<number> | undefined, depth: number): RejectInfo | undefined {
+  const tagLimit = dict.tables.tagLimit;
+  const seen = stampsFor(depth, tagLimit);
+  const mark = nextStamp();
+  levelStamp[depth] = mark;
+  const b = m.buffer;
   for (let i = from; i < to; ) {
     const tag = m.tagAt(i);
     const next = stepAt(m, i, top ? -1 : from);
     if (tag === 0) return { reason: RejectReason.InvalidTagNumber, refTag: tagText(m, i) };
-    if (seen.has(tag) && !(top && (tag === 8 || tag === 9 || tag === 35 || tag === 10))) return { reason: RejectReason.TagAppearsMoreThanOnce, refTag: String(tag) };
-    seen.add(tag);
-    const value = m.stringAt(i);
+    if (tag < tagLimit) {
+      if (seen[tag] === mark && !(top && (tag === 8 || tag === 9 || tag === 35 || tag === 10))) return { reason: RejectReason.TagAppearsMoreThanOnce, refTag: String(tag) };
+      seen[tag] = mark;
+    }
+    const off = m.valueOffset(i);
+    const len = m.valueLength(i);
     const type = fieldType(dict, tag);
-    if (value === '') return { reason: RejectReason.TagSpecifiedWithoutValue, refTag: String(tag) };
+    if (len === 0) return { reason: RejectReason.TagSpecifiedWithoutValue, refTag: String(tag) };
     if (type === FieldType.NONE || (known !== undefined && !known.has(tag))) return { reason: RejectReason.InvalidTagNumber, refTag: String(tag) };
-    if (!validFormat(type, value)) return { reason: RejectReason.IncorrectDataFormat, refTag: String(tag) };
-    if (!validEnum(dict, tag, type, value)) return { reason: RejectReason.ValueIncorrect, refTag: String(tag) };
+    if (!validFormatBytes(type, b, off, len)) return { reason: RejectReason.IncorrectDataFormat, refTag: String(tag) };
+    if (!isValidEnum(dict, tag, b, off, len)) return { reason: RejectReason.ValueIncorrect, refTag: String(tag) };
     let level = c;
     if (top && isHeaderTag(dict, tag)) level = CONTAINER_HEADER;
     else if (top && isTrailerTag(dict, tag)) level = CONTAINER_TRAILER;
     const member = memberOf(dict, level, tag);
     if (member === NOT_FOUND) return { reason: RejectReason.TagNotDefinedForMessageType, refTag: String(tag) };
-    if (type === FieldType.NUMINGROUP) {
+    if (type === T_NUMINGROUP) {
       const g = groupDef(dict, level, tag);
       if (g !== NOT_FOUND) {
         // entries: each starts at a delimiter whose `next` ends the entry
         for (let e = i + 1; e < next; ) {
           const end = m.nextAt(e) > e ? m.nextAt(e) : next;
-          const r = walkLevel(dict, m, g, e, end, false, known);
+          const r = walkLevel(dict, m, g, e, end, false, known, depth + 1);
           if (r) return r;
-          const rr = requiredMissing(dict, m, g, e, end, true);
+          const rr = requiredMissing(dict, g, depth + 1);
           if (rr) return rr;
           e = end;
         }
@@ -216,22 +366,55 @@ function walkLevel(dict: FixDictionary, m: FixMessage, c: number, from: number, 
   return undefined;
 }
 
-function hasAtLevel(m: FixMessage, from: number, to: number, tag: number, entry: boolean): boolean {
-  for (let i = from; i < to; ) {
-    if (m.tagAt(i) === tag) return true;
-    i = stepAt(m, i, entry ? from : -1);
+/**
+ * Required member tags per container (CSR: tags[start[c], start[c + 1])), dictionary order, without 9
+ * and 10 (BodyLength and CheckSum are the framer's): built once per dictionary.
+ */
+interface RequiredIndex {
+  readonly start: Int32Array;
+  readonly tags: Int32Array;
+}
+const requiredCache = new WeakMap<FixDictionary, RequiredIndex>();
+let lastDict: FixDictionary | undefined;
+let lastRequired: RequiredIndex | undefined;
+
+function requiredIndex(dict: FixDictionary): RequiredIndex {
+  if (dict === lastDict) return lastRequired!;
+  let idx = requiredCache.get(dict);
+  if (idx === undefined) {
+    const start = new Int32Array(dict.containerCount + 1);
+    const tags: number[] = [];
+    for (let c = 0; c < dict.containerCount; c++) {
+      start[c] = tags.length;
+      const n = memberCount(dict, c);
+      for (let k = 0; k < n; k++) {
+        const member = memberAt(dict, c, k);
+        const tag = memberTag(dict, member);
+        if (memberRequired(dict, member) && tag !== 9 && tag !== 10) tags.push(tag);
+      }
+    }
+    start[dict.containerCount] = tags.length;
+    idx = { start, tags: Int32Array.from(tags) };
+    requiredCache.set(dict, idx);
   }
-  return false;
+  lastDict = dict;
+  lastRequired = idx;
+  return idx;
 }
 
-function requiredMissing(dict: FixDictionary, m: FixMessage, c: number, from: number, to: number, entry = false): RejectInfo | undefined {
-  const n = memberCount(dict, c);
-  for (let k = 0; k < n; k++) {
-    const member = memberAt(dict, c, k);
-    if (!memberRequired(dict, member)) continue;
-    const tag = memberTag(dict, member);
-    if (tag === 9 || tag === 10) continue;
-    if (!hasAtLevel(m, from, to, tag, entry)) return { reason: RejectReason.RequiredTagMissing, refTag: String(tag) };
+/**
+ * The first required member of container `c` (dictionary order) missing at the level walked last at
+ * `depth` (its tags are marked with levelStamp[depth]: walkLevel must have walked the whole level just
+ * before).
+ */
+function requiredMissing(dict: FixDictionary, c: number, depth: number): RejectInfo | undefined {
+  const seen = stampsAt[depth]!;
+  const mark = levelStamp[depth]!;
+  const idx = requiredIndex(dict);
+  const tags = idx.tags;
+  for (let k = idx.start[c]!, end = idx.start[c + 1]!; k < end; k++) {
+    const tag = tags[k]!;
+    if (!(tag < seen.length && seen[tag] === mark)) return { reason: RejectReason.RequiredTagMissing, refTag: String(tag) };
   }
   return undefined;
 }
@@ -245,9 +428,9 @@ export function validateMessage(dict: FixDictionary, m: FixMessage, msgType: str
   // FIXT: session messages are validated against the transport dictionary (FIXT11) only, as QuickFIX
   // does: a tag of the application dictionary is an invalid tag number there.
   const known = dict.beginString === 'FIXT.1.1' && isAdminMessage(dict, c) ? transportTags(dict) : undefined;
-  const r = walkLevel(dict, m, c, 0, m.fieldCount, true, known);
+  const r = walkLevel(dict, m, c, 0, m.fieldCount, true, known, 0);
   if (r) return r;
-  return requiredMissing(dict, m, CONTAINER_HEADER, 0, m.fieldCount) ?? requiredMissing(dict, m, c, 0, m.fieldCount);
+  return requiredMissing(dict, CONTAINER_HEADER, 0) ?? requiredMissing(dict, c, 0);
 }
 
 const transportTagCache = new WeakMap<FixDictionary, Set<number>>();
