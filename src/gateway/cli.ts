@@ -10,6 +10,7 @@ import { hideBin } from 'yargs/helpers';
 import { formatProblem, loadConfig } from './config.js';
 import { formatMoney4, readClearingJournal } from './clearing-report.js';
 import { preflight } from './preflight.js';
+import { journalDumpCommand, journalReplayCommand, journalVerifyCommand } from './journal-tools.js';
 import { checkRefData, formatYmd } from './refdata.js';
 import { startAcceptanceServer, SUPPORTED_BEGIN_STRINGS } from './acceptance.js';
 import { type RunningGateway, startGateway } from './gateway.js';
@@ -174,6 +175,43 @@ export function main(argv: string[]): number {
         pending = acceptanceServer(Number(a.port), String(a['begin-string']), String(a.host), a.transport === 'native' ? 'native' : 'node');
       },
     )
+    .command('journal', "inspect the journal read-only (safe on a running gateway's directory)", (y) => {
+      const dirOpts = (yy: typeof y) =>
+        yy
+          .positional('dir', { type: 'string', demandOption: true, describe: 'journal directory (journal.dir)' })
+          .option('json', { type: 'boolean', default: false })
+          .option('buffer-bytes', { type: 'number', describe: "writer's group-commit buffer = torn-tail window (default 4 MiB)" })
+          .option('segment-bytes', { type: 'number', describe: 'default: from the segment files' });
+      return y
+        .command('verify <dir>', 'check every record; exit 0 clean, 3 torn tail (recoverable), 4 corruption', dirOpts, (a) => {
+          code = journalVerifyCommand(String(a.dir), { json: a.json, bufferBytes: a['buffer-bytes'], segmentBytes: a['segment-bytes'] });
+        })
+        .command(
+          'dump <dir>',
+          'one decoded line per record (--json: JSON lines)',
+          (yy) =>
+            dirOpts(yy)
+              .option('from', { type: 'number', describe: 'first journal position' })
+              .option('type', { type: 'string', choices: ['inbound', 'outbound', 'engine', 'session'] })
+              .option('session', { type: 'number', describe: 'sessionId (fix.sessions[].sessionId)' })
+              .option('limit', { type: 'number' }),
+          (a) => {
+            code = journalDumpCommand(String(a.dir), {
+              json: a.json,
+              from: a.from,
+              type: a.type as 'inbound' | 'outbound' | 'engine' | 'session' | undefined,
+              session: a.session,
+              limit: a.limit,
+              bufferBytes: a['buffer-bytes'],
+              segmentBytes: a['segment-bytes'],
+            });
+          },
+        )
+        .command('replay <dir>', 'stream every record in order; report records/s (progress on stderr)', dirOpts, (a) => {
+          code = journalReplayCommand(String(a.dir), { json: a.json, bufferBytes: a['buffer-bytes'], segmentBytes: a['segment-bytes'] });
+        })
+        .demandCommand(1, 'journal verify|dump|replay <dir>');
+    })
     .demandCommand(1, 'name a command (see --help)')
     .strict()
     .help()
