@@ -209,9 +209,10 @@ export class Orders {
   }
 }
 
+/** How the application answers: an ExecutionReport via beginApp, the order echoed via sendApp, or nothing (the inbound path alone). */
 export type Reply = 'beginApp' | 'sendApp' | 'none';
 
-/** An acceptor logged on to TW1 over `store`, answering each NewOrderSingle with `reply`. */
+/** An acceptor logged on to TW1 over `store`, answering each NewOrderSingle with `reply` (also used by test/session/session-alloc.test.ts). */
 export function setup(store: SessionStore, reply: Reply): { acceptor: SessionAcceptor; transport: CountingTransport; sink: FixSink; framer: FixFramer } {
   const transport = new CountingTransport();
   const reparser = new Reparser();
