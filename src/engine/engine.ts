@@ -33,7 +33,9 @@
  *   onRiskBreach 'reject': the trade is rejected and no state changes; 'marginCall': it is accepted
  *   and the breaching members are listed in `outcome.marginCalls`. A one-sided report is pre-checked
  *   for its own member when it arrives (reject mode) and both members are checked when it matches.
- * - Matching: see matching.ts. Two-sided member reports and venue reports are locked-in.
+ * - Matching: see matching.ts. Two-sided member reports and venue reports are locked-in. A matched
+ *   pair follows the internal-cross rule too: a mirror that would make a trade between the same firm
+ *   and account rejects the second report (751=1); the first keeps waiting.
  * - Cancel (487=1): TradeReportRefID (572) names one of the *submitter's own* reports (a rejected
  *   report's id is not consumed and cannot be referenced). An unmatched report leaves the book. A
  *   locked-in trade is cancelled by either side's member through its own report id (for a matched
@@ -100,6 +102,10 @@ export const ACCEPTED_TRD_TYPES: readonly number[] = [0, 1];
 
 const S = TradeStage;
 
+/** Sort keys of position rows: yyyymmdd − DATE_BASE < DATE_SPAN for every valid date. */
+const DATE_BASE = 19700101;
+const DATE_SPAN = 100_000_000;
+
 /** A margin model's onPositionDelta result: 0 or nothing = applied. */
 function applied(code: number | void): boolean {
   return code === undefined || code === 0;
@@ -165,6 +171,22 @@ export interface ObligationReport {
   settlDate: number;
   members: ObligationRow[];
   ccp: CcpObligationRow[];
+}
+
+/**
+ * Obligations of one settlement date as columns (no object per row): rows sorted by member slot then
+ * security slot (refdata order), non-zero positions only. For the settlement cycle and reports over
+ * many rows; `obligations()` is the same data as objects.
+ */
+export interface ObligationTable {
+  settlDate: number;
+  n: number;
+  member: Int32Array;
+  security: Int32Array;
+  /** Long + (to receive), short − (to deliver). */
+  netQty: Float64Array;
+  /** Money 10^-4, member owed +; safe integers. */
+  netMoney: Float64Array;
 }
 
 export interface TradeView {
@@ -1052,9 +1074,7 @@ export class ClearingEngine {
       this.out.matchedReportId = otherReport;
       this.out.matchedSubmitter = this.memberIds[otherSlot];
     }
-    this.applyRows(this.xBuyer, this.xSeller, this.xSec, this.xQty, this.xMoney, this.rPosB, this.rPosS, this.rAggB, this.rAggS, this.rMarginApplied);
-    this.grossAdd(this.xBuyer, this.xMoney, 1);
-    this.grossAdd(this.xSeller, this.xMoney, 1);
+    this.applyScratch();
 
     const ev = this.events;
     const ns = this.stageNs;
@@ -1131,6 +1151,46 @@ export class ClearingEngine {
       this.grossAdd(b, tr.money[t], sign);
       this.grossAdd(s, tr.money[t], sign);
     }
+  }
+
+  /**
+   * applyRows + gross notional for the trade in scratch, reading money from the scratch fields: a
+   * money value passed as an argument to a call that is not inlined is boxed (a heap number per call).
+   */
+  private applyScratch(): void {
+    const b = this.xBuyer;
+    const s = this.xSeller;
+    if (b !== s) {
+      const pos = this.pos;
+      const pb = this.rPosB;
+      const ps = this.rPosS;
+      pos.qty[pb] += this.xQty;
+      pos.money[pb] -= this.xMoney;
+      pos.qty[ps] -= this.xQty;
+      pos.money[ps] += this.xMoney;
+      const agg = this.agg;
+      const ab = this.rAggB;
+      const as = this.rAggS;
+      if (this.margin === null) {
+        agg.qty[ab] += this.xQty;
+        agg.money[ab] -= this.xMoney;
+        agg.qty[as] -= this.xQty;
+        agg.money[as] += this.xMoney;
+      } else {
+        this.aggDelta(b, this.xSec, ab, this.xQty, -this.xMoney);
+        this.aggDelta(s, this.xSec, as, -this.xQty, this.xMoney);
+        if (!this.rMarginApplied) {
+          this.margin.onPositionDelta(b, this.xSec, this.xQty);
+          this.margin.onPositionDelta(s, this.xSec, -this.xQty);
+        }
+      }
+    }
+    const gb = this.gross[b] + this.xMoney;
+    if (gb <= MAX_SAFE && this.grossOverflow[b] === 0) this.gross[b] = gb;
+    else this.grossAdd(b, this.xMoney, 1);
+    const gs = this.gross[s] + this.xMoney;
+    if (gs <= MAX_SAFE && this.grossOverflow[s] === 0) this.gross[s] = gs;
+    else this.grossAdd(s, this.xMoney, 1);
   }
 
   /** Buyer +q / −n, seller −q / +n on the given rows (nothing for an internal cross: its net does not change). */
@@ -1445,26 +1505,76 @@ export class ClearingEngine {
     }));
   }
 
+  /** Obligations of a settlement date as columns (see ObligationTable); allocates only the columns. */
+  obligationTable(settlDate: number): ObligationTable {
+    const pos = this.pos;
+    const rows = this.sortedRows((r) => pos.c[r] === settlDate && (pos.qty[r] !== 0 || pos.money[r] !== 0));
+    const n = rows.length;
+    const t: ObligationTable = {
+      settlDate,
+      n,
+      member: new Int32Array(n),
+      security: new Int32Array(n),
+      netQty: new Float64Array(n),
+      netMoney: new Float64Array(n),
+    };
+    for (let i = 0; i < n; i++) {
+      const r = rows[i];
+      t.member[i] = pos.a[r];
+      t.security[i] = pos.b[r];
+      t.netQty[i] = pos.qty[r];
+      t.netMoney[i] = pos.money[r];
+    }
+    return t;
+  }
+
   /**
    * Settlement obligations of a settlement date, read off the positions: per member per security net
    * long/short qty and net money, and the CCP leg per security (= −Σ members; zero unless adjusted).
+   * Allocates an object per row; see obligationTable for the columnar form.
    */
   obligations(settlDate: number): ObligationReport {
-    const members: ObligationRow[] = this.positions(undefined, settlDate).map((p) => ({
-      ...p,
-      longQty: p.netQty > 0 ? p.netQty : 0,
-      shortQty: p.netQty < 0 ? -p.netQty : 0,
-    }));
-    const qty = new Map<string, number>();
-    const money = new Map<string, bigint>();
-    for (const row of members) {
-      qty.set(row.isin, (qty.get(row.isin) ?? 0) - row.netQty);
-      money.set(row.isin, (money.get(row.isin) ?? 0n) - row.netMoney);
+    const tb = this.obligationTable(settlDate);
+    const nSec = this.isins.length;
+    // CCP leg per security: −Σ members, summed on numbers while exact, on BigInt for a security whose
+    // partial sums leave the safe range.
+    const sumQ = new Float64Array(nSec);
+    const sumM = new Float64Array(nSec);
+    const seen = new Uint8Array(nSec); // 1 = has rows, 2 = needs the exact (BigInt) sum
+    const members: ObligationRow[] = new Array<ObligationRow>(tb.n);
+    for (let i = 0; i < tb.n; i++) {
+      const sec = tb.security[i];
+      const q = tb.netQty[i];
+      const n = tb.netMoney[i];
+      members[i] = {
+        member: this.memberIds[tb.member[i]],
+        isin: this.isins[sec],
+        settlDate,
+        netQty: q,
+        netMoney: BigInt(n),
+        longQty: q > 0 ? q : 0,
+        shortQty: q < 0 ? -q : 0,
+      };
+      if (seen[sec] === 0) seen[sec] = 1;
+      sumQ[sec] += q;
+      sumM[sec] += n;
+      if (!isSafe(sumQ[sec]) || !isSafe(sumM[sec])) seen[sec] = 2;
     }
     const ccp: CcpObligationRow[] = [];
-    for (let s = 0; s < this.isins.length; s++) {
-      const isin = this.isins[s];
-      if (qty.has(isin)) ccp.push({ isin, netQty: qty.get(isin)!, netMoney: money.get(isin)! });
+    for (let sec = 0; sec < nSec; sec++) {
+      if (seen[sec] === 0) continue;
+      if (seen[sec] === 1) {
+        ccp.push({ isin: this.isins[sec], netQty: sumQ[sec] === 0 ? 0 : -sumQ[sec], netMoney: -BigInt(sumM[sec]) });
+        continue;
+      }
+      let q = 0n;
+      let n = 0n;
+      for (const row of members)
+        if (row.isin === this.isins[sec]) {
+          q += BigInt(row.netQty);
+          n += row.netMoney;
+        }
+      ccp.push({ isin: this.isins[sec], netQty: Number(-q), netMoney: -n });
     }
     return { settlDate, members, ccp };
   }
@@ -1598,9 +1708,28 @@ export class ClearingEngine {
   /** Pos rows matching `keep`, sorted by (member slot, security slot, settlement date). */
   private sortedRows(keep: (r: number) => boolean): number[] {
     const pos = this.pos;
-    const rows: number[] = [];
-    for (let r = 0; r < pos.n; r++) if (keep(r)) rows.push(r);
-    return rows.sort((x, y) => pos.a[x] - pos.a[y] || pos.b[x] - pos.b[y] || pos.c[x] - pos.c[y]);
+    const nSec = this.isins.length;
+    if (this.nMembers * nSec > MAX_SAFE / DATE_SPAN) {
+      // Too many (member, security) pairs for one numeric key: comparator sort.
+      const rows: number[] = [];
+      for (let r = 0; r < pos.n; r++) if (keep(r)) rows.push(r);
+      return rows.sort((x, y) => pos.a[x] - pos.a[y] || pos.b[x] - pos.b[y] || pos.c[x] - pos.c[y]);
+    }
+    // One exact numeric key per row, unique because (member, security, date) is: a typed-array sort
+    // (native, no comparator) then a decode and a hash lookup back to the row.
+    const keys = new Float64Array(pos.n);
+    let n = 0;
+    for (let r = 0; r < pos.n; r++) if (keep(r)) keys[n++] = (pos.a[r] * nSec + pos.b[r]) * DATE_SPAN + (pos.c[r] - DATE_BASE);
+    const sorted = keys.subarray(0, n).sort();
+    const rows = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      const k = sorted[i];
+      const d = k % DATE_SPAN;
+      const ms = (k - d) / DATE_SPAN;
+      const sec = ms % nSec;
+      rows[i] = pos.find((ms - sec) / nSec, sec, d + DATE_BASE);
+    }
+    return rows;
   }
 
   private memberOrThrow(id: string): number {
