@@ -833,6 +833,95 @@ static void test_batch(void)
     free(nos);
 }
 
+
+/* ---------------------------------------------------------------- tag forms */
+
+/* Field 3 of "8=FIX.4.4|9=..|35=0|<field>|10=...|" (a '~' in `field` becomes a NUL byte): its tag,
+ * value and the index problem (the indexer's fast paths for 1-4 digit tags, a tag table and the
+ * byte-by-byte parse must agree). */
+static void tag_case(const char *bs, const char *field, uint32_t tag, const char *value, uint8_t problem)
+{
+    char body[256];
+    snprintf(body, sizeof body, "35=0|%s|", field);
+    uint8_t m[512];
+    size_t len = build(bs, body, m);
+    for (size_t i = 0; i < len; i++)
+        if (m[i] == '~') m[i] = 0;
+    size_t n = index_exact(m, (uint32_t)len, 0);
+    EXPECT(n > 0);
+    if (n == 0) return;
+    idx_view v = view(g_out);
+    EXPECT_EQ_U64(v.count, 5);
+    EXPECT_EQ_U64(ftag(&v, 3), tag);
+    EXPECT_EQ_U64(flen(&v, 3), strlen(value));
+    EXPECT(memcmp(v.raw + foff(&v, 3), value, strlen(value)) == 0);
+    EXPECT_EQ_U64(v.problem, problem);
+    if (problem != GW_FIX_PROBLEM_NONE) EXPECT_EQ_U64(v.problem_field, 3);
+    if (v.problem != problem) fprintf(stderr, "  tag case %s: problem %u, expected %u\n", field, v.problem, problem);
+}
+
+static void test_tag_forms(void)
+{
+    static const gw_fix_scan_impl impls[] = {GW_FIX_SCAN_AUTO, GW_FIX_SCAN_SCALAR};
+    for (int k = 0; k < 2; k++) {
+        EXPECT(gw_fix_scan_select(impls[k]) == 0);
+        tag_case("FIX.4.4", "44=5", 44, "5", GW_FIX_PROBLEM_NONE);
+        tag_case("FIX.4.4", "1=ACC", 1, "ACC", GW_FIX_PROBLEM_NONE);
+        tag_case("FIX.4.4", "448=MEMBER-A", 448, "MEMBER-A", GW_FIX_PROBLEM_NONE);
+        tag_case("FIX.4.4", "5001=x", 5001, "x", GW_FIX_PROBLEM_NONE);           /* not in the dictionary */
+        tag_case("FIX.4.4", "12345=x", 12345, "x", GW_FIX_PROBLEM_NONE);         /* 5 digits */
+        tag_case("FIX.4.4", "123456789=x", 123456789, "x", GW_FIX_PROBLEM_NONE); /* 9 digits */
+        tag_case("FIX.4.4", "1234567890=x", 0, "x", GW_FIX_PROBLEM_INVALID_TAG_NUMBER);
+        tag_case("FIX.4.4", "44~=5", 0, "5", GW_FIX_PROBLEM_INVALID_TAG_NUMBER); /* "44" key, 3 bytes */
+        tag_case("FIX.4.4", "4~4=5", 0, "5", GW_FIX_PROBLEM_INVALID_TAG_NUMBER);
+        tag_case("FIX.4.4", "044=5", 0, "5", GW_FIX_PROBLEM_INVALID_TAG_NUMBER);
+        tag_case("FIX.4.4", "0=5", 0, "5", GW_FIX_PROBLEM_INVALID_TAG_NUMBER);
+        tag_case("FIX.4.4", "4a=5", 0, "5", GW_FIX_PROBLEM_INVALID_TAG_NUMBER);
+        tag_case("FIX.4.4", "=5", 0, "5", GW_FIX_PROBLEM_INVALID_TAG_NUMBER);
+        tag_case("FIX.4.4", "4:=5", 0, "5", GW_FIX_PROBLEM_INVALID_TAG_NUMBER); /* ':' is '9' + 1 */
+        tag_case("FIX.4.4", "44=", 44, "", GW_FIX_PROBLEM_TAG_WITHOUT_VALUE);
+        tag_case("FIX.4.4", "44=a=b", 44, "a=b", GW_FIX_PROBLEM_NONE);
+        tag_case("FIXT.1.1", "1128=9", 1128, "9", GW_FIX_PROBLEM_NONE);
+        tag_case("FIXT.1.1", "2346=x", 2346, "x", GW_FIX_PROBLEM_NONE); /* above the class table */
+        tag_case("FIX.9.9", "44=5", 44, "5", GW_FIX_PROBLEM_NONE);       /* unknown BeginString */
+    }
+    EXPECT(gw_fix_scan_select(GW_FIX_SCAN_AUTO) == 0);
+}
+
+
+/* The reported problem is the first one a single pass over the fields meets (the indexer finds
+ * token problems and structure problems in two passes and must merge them in that order). */
+static void order_case(const char *text, uint8_t problem, uint32_t field, uint32_t tag)
+{
+    uint8_t m[256];
+    size_t len = strlen(text);
+    for (size_t i = 0; i < len; i++) m[i] = text[i] == '|' ? 0x01 : (uint8_t)text[i];
+    size_t n = index_exact(m, (uint32_t)len, 0);
+    EXPECT(n > 0);
+    if (n == 0) return;
+    idx_view v = view(g_out);
+    EXPECT_EQ_U64(v.problem, problem);
+    EXPECT_EQ_U64(v.problem_field, field);
+    EXPECT_EQ_U64(v.problem_tag, tag);
+}
+
+static void test_problem_order(void)
+{
+    /* same field: the token problem (no '=') before the header-order problem */
+    order_case("8", GW_FIX_PROBLEM_INVALID_TAG_NUMBER, 0, 0);
+    order_case("8=FIX.4.4|9=5|35|", GW_FIX_PROBLEM_INVALID_TAG_NUMBER, 2, 0);
+    /* a structure problem at field 2 before a token problem at field 3, and the other way round */
+    order_case("8=FIX.4.4|9=5|34=1|44=|", GW_FIX_PROBLEM_HEADER_FIELD_OUT_OF_ORDER, 2, 34);
+    order_case("8=FIX.4.4|9=5|35=0|44=|34=1|", GW_FIX_PROBLEM_TAG_WITHOUT_VALUE, 3, 44);
+    /* NumInGroup mismatch found when the group ends (field 6) before an empty value at field 7 */
+    order_case("8=FIX.4.4|9=5|35=D|453=2|448=A|447=D|55=X|58=|", GW_FIX_PROBLEM_NUM_IN_GROUP_MISMATCH, 3, 453);
+    /* an empty value inside the group (field 5) before the mismatch found at its end */
+    order_case("8=FIX.4.4|9=5|35=D|453=2|448=A|447=|55=X|", GW_FIX_PROBLEM_TAG_WITHOUT_VALUE, 5, 447);
+    /* a group still open at the end of the message: its mismatch comes after everything else */
+    order_case("8=FIX.4.4|9=5|35=D|453=2|448=A|447=", GW_FIX_PROBLEM_TAG_WITHOUT_VALUE, 5, 447);
+    order_case("8=FIX.4.4|9=5|35=D|453=2|448=A|447=D", GW_FIX_PROBLEM_NUM_IN_GROUP_MISMATCH, 3, 453);
+}
+
 int main(void)
 {
     printf("scanner: %s\n", gw_fix_scan_name(gw_fix_scan_current()));
@@ -844,6 +933,8 @@ int main(void)
     test_groups_and_problems();
     test_simd();
     test_mutations();
+    test_tag_forms();
+    test_problem_order();
     gw_corpus_free(&g_corpus);
     TEST_MAIN_END();
 }

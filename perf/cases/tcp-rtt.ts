@@ -8,13 +8,21 @@
  *                     -> outbound ring -> native tx (same agent thread)
  * The native agent's idle strategy and the JS poller's spinning decide the wake-up path:
  * GW_RTT_AGENT_IDLE (default 'yield'; 'spin'; 'backoff' = spin, yield, then park 1 us doubling up to
- * GW_RTT_AGENT_MAX_PARK_NS, default 20000), GW_RTT_POLLER_SPIN_POLLS (default 0 empty event-loop turns)
- * and GW_RTT_POLLER_SPIN_US (default 0) before the JS poller parks and waits for the doorbell: by
- * default the JS handler runs on the Node main thread woken by the doorbell (uv_async) on every message,
- * and the agent spins GW_RTT_BLOCK_AFTER (default 100) idle cycles, then sleeps in epoll_wait until a
- * socket is ready or the outbound ring's doorbell (JS send while it sleeps) wakes it (0 = spin forever). On this 2-core machine a spinning JS poller competes with the agent and
- * the client for the cores and made the round trip slower and bimodal.
- * Reports the median over all round trips, min/max of the per-run medians and p99 (extra).
+ * GW_RTT_AGENT_MAX_PARK_NS, default 20000), GW_RTT_AGENT_CPU (pin the agent, default -1),
+ * GW_RTT_POLLER_SPIN_POLLS (default 0 empty event-loop turns), GW_RTT_POLLER_SPIN_US (default 0) and
+ * GW_RTT_POLLER_SPIN_WAIT_US (default 0: busy-wait on the ring after a message) before the JS poller
+ * parks and waits for the doorbell: by default the JS handler runs on the Node main thread woken by
+ * the doorbell (uv_async) on every message, and the agent spins GW_RTT_BLOCK_AFTER (default 100) idle
+ * cycles, then sleeps in epoll_wait until a socket is ready or the outbound ring's doorbell (JS send
+ * while it sleeps) wakes it (0 = spin forever).
+ * Measured on this 2-core VM (P3, strace and perf sched): per round trip the native path makes more
+ * system calls and thread hand-offs than the bare echo (recv, eventfd write, the JS thread's epoll and
+ * eventfd read, send); the doorbell through a thread-safe function added two futex calls and a sleep
+ * of the JS thread on Node's mutex (gone with the uv_async doorbell); a spinning JS poller (spin polls
+ * or spin wait) with the agent spinning reached ~24 us round trips but turned bimodal (~200-400 us
+ * runs) whenever the client or another process needed one of the two cores.
+ * Reports the median over all round trips, min/max of the per-run medians, and p10, p99 and the fastest
+ * round trip (extra): on a shared machine the low percentiles show the path's own cost best.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -60,6 +68,7 @@ function build(): { client: string; message: string } {
 
 interface ClientResult {
   median: number;
+  p10: number;
   p99: number;
   min: number;
   max: number;
@@ -90,7 +99,7 @@ function result(impl: string, r: ClientResult, extra: Record<string, number | st
     min: Math.min(...r.runMedians),
     max: Math.max(...r.runMedians),
     runs: r.runMedians.length,
-    extra: { p99: r.p99, samples: r.samples, bytes: r.bytes, ...extra },
+    extra: { p10: r.p10, p99: r.p99, fastest: r.min, samples: r.samples, bytes: r.bytes, ...extra },
   };
 }
 
@@ -144,7 +153,9 @@ const agentIdle = (process.env.GW_RTT_AGENT_IDLE ?? 'yield') as IdleKind;
 const maxParkNs = Number(process.env.GW_RTT_AGENT_MAX_PARK_NS ?? 20000);
 const spinMicros = Number(process.env.GW_RTT_POLLER_SPIN_US ?? 0);
 const spinPolls = Number(process.env.GW_RTT_POLLER_SPIN_POLLS ?? 0);
+const spinWaitMicros = Number(process.env.GW_RTT_POLLER_SPIN_WAIT_US ?? 0);
 const blockAfter = Number(process.env.GW_RTT_BLOCK_AFTER ?? 100);
+const agentCpu = Number(process.env.GW_RTT_AGENT_CPU ?? -1);
 
 export const cases: Case[] = [
   { name: CASE, impl: 'node-echo', run: bareEcho },
@@ -156,10 +167,10 @@ export const cases: Case[] = [
       let native: NativeTransport | undefined;
       return transportEcho(
         'native-transport',
-        (h) => (native = new NativeTransport(h, { idle: agentIdle, maxParkNs, agent: { blockAfterIdleCycles: blockAfter }, poller: { spinPolls: spinPolls, spinMicros } })),
+        (h) => (native = new NativeTransport(h, { idle: agentIdle, cpu: agentCpu, maxParkNs, agent: { blockAfterIdleCycles: blockAfter }, poller: { spinPolls: spinPolls, spinMicros, spinWaitMicros } })),
         () => {
           const s = native!.stats();
-          return { agentIdle, blockAfterIdleCycles: blockAfter, maxParkNs, pollerSpinPolls: spinPolls, pollerSpinUs: spinMicros, jsWake: spinPolls > 0 || spinMicros > 0 ? 'spin then doorbell' : 'doorbell', messagesIn: s.messagesIn };
+          return { agentIdle, agentCpu, blockAfterIdleCycles: blockAfter, maxParkNs, pollerSpinPolls: spinPolls, pollerSpinUs: spinMicros, pollerSpinWaitUs: spinWaitMicros, jsWake: spinPolls > 0 || spinMicros > 0 || spinWaitMicros > 0 ? 'spin then doorbell' : 'doorbell', doorbell: native!.doorbellKind, messagesIn: s.messagesIn };
         },
       );
     },

@@ -74,7 +74,7 @@ export function createTransport(config: GatewayConfig, handler: TransportHandler
       outboundMaxFrame: maxFrame,
       idle: agentIdle(n.idle),
       cpu: n.netCpu ?? -1,
-      poller: { batchLimit: n.batchLimit ?? 256, spinPolls: n.spinPolls ?? 64 },
+      poller: { batchLimit: n.batchLimit ?? 256, spinPolls: n.spinPolls ?? 0 },
     },
     addon,
   );

@@ -7,8 +7,9 @@
  *   handler -> send(id, bytes) -> SendBytes frame in the outbound ring -> agent thread -> wire
  *
  * The JS side runs on the Node main thread: a RingPoller drains the inbound ring in batches on the
- * event loop, spins for a configurable number of empty turns, then parks and is woken by the agent's
- * doorbell (uv_async via a thread-safe function). The agent polls the outbound ring every duty cycle;
+ * event loop, parks once it is drained (optionally after spinning; not by default) and is woken by the
+ * agent's doorbell (a uv_async_t, or a thread-safe function without libuv's header: ring_binding.cc).
+ * The agent polls the outbound ring every duty cycle;
  * when idle for blockAfterIdleCycles cycles it sleeps in epoll_wait and send() wakes it through the
  * outbound ring's doorbell (an eventfd write, only when it sleeps).
  *
@@ -132,7 +133,13 @@ export interface NativeTransportOptions {
   maxParkNs?: number;
   /** CPU to pin the agent thread to (default: not pinned). */
   cpu?: number;
-  /** Options of the inbound RingPoller (batch sizes, spin before parking). */
+  /**
+   * Options of the inbound RingPoller (batch sizes, spin before parking). NativeTransport's default
+   * is spinPolls 0 (RingPoller's own default is 64): a drained ring parks at once and the agent's
+   * doorbell wakes the JS thread per message. Measured (perf/cases/tcp-rtt.ts, 2-core VM): 64 empty
+   * turns made the loopback round trip ~10x slower (346 us vs 33 us median), the spinning JS thread
+   * taking the core the agent or the client needed.
+   */
   poller?: RingPollerOptions;
 }
 
@@ -200,6 +207,8 @@ export class NativeTransport implements Transport {
   ) {
     const net = netAddon(addon);
     const rings = ringAddon(addon);
+    const bell = (addon as unknown as { ringDoorbell?: unknown }).ringDoorbell;
+    this.doorbellKind = typeof bell === 'string' ? bell : 'threadsafe-function';
     this.inbound = rings.createRing(options.inboundRingBytes ?? 1 << 22, options.inboundMaxFrame ?? 1 << 18);
     this.outbound = rings.createRing(options.outboundRingBytes ?? 1 << 22, options.outboundMaxFrame ?? 1 << 18);
     try {
@@ -211,10 +220,13 @@ export class NativeTransport implements Transport {
     // Called by publish() only when the agent announced it sleeps: one N-API call per wake-up, none
     // while it is busy.
     this.writer = new RingWriter(this.outbound, () => agent.wake());
-    this.poller = new RingPoller(this.inbound, this.onFrame, options.poller ?? {});
+    this.poller = new RingPoller(this.inbound, this.onFrame, { spinPolls: 0, ...options.poller });
     this.agent.start({ idle: options.idle ?? 'backoff', cpu: options.cpu ?? -1, minParkNs: options.minParkNs, maxParkNs: options.maxParkNs });
     this.poller.start();
   }
+
+  /** The doorbell mechanism of the loaded addon (ring_binding.cc): 'uv_async' or 'threadsafe-function'. */
+  readonly doorbellKind: string;
 
   /** Agent counters (control path: allocates). */
   stats(): NetStats {

@@ -388,6 +388,12 @@ export class RingReader {
     return true;
   }
 
+  /** Whether published frames are waiting (one atomic load of each index; no allocation). */
+  hasFrames(): boolean {
+    const i32 = this.i32;
+    return Atomics.load(i32, TAIL) !== Atomics.load(i32, HEAD);
+  }
+
   /** Clears the parked flag (used when a poller stops). */
   unpark(): void {
     Atomics.store(this.i32, PARKED, 0);
@@ -523,6 +529,16 @@ export interface RingPollerOptions {
   /** Also keep spinning until this many microseconds passed since the ring went idle (default 0). */
   spinMicros?: number;
   /**
+   * After a turn that handled frames, wait for the next ones in a tight loop on this thread (two
+   * atomic loads per round, no event-loop iteration, no system call) for up to this many
+   * microseconds before spinning turns or parking (default 0). A frame that comes meanwhile is
+   * handled on the next turn (setImmediate: the event loop still runs between messages) without
+   * the doorbell's wake-up; at most this long per message the loop is blocked; idle, it parks.
+   * Pays only with a core to spare for it: on the 2-core VM (perf/cases/tcp-rtt.ts, 50 us, agent
+   * spinning) round trips reached 24 us but whole runs turned to 100-400 us.
+   */
+  spinWaitMicros?: number;
+  /**
    * Called once when the poller stops on its own: RING_CORRUPT (the ring broke its layout) or
    * RING_HANDLER_THREW (the handler threw; without onError the exception is rethrown instead).
    */
@@ -532,7 +548,8 @@ export interface RingPollerOptions {
 /**
  * Drains one ring on the JS event loop: each turn polls up to batchesPerTurn x batchLimit frames,
  * then yields (setImmediate) so I/O and timers run between batches. When idle it keeps spinning for
- * spinPolls empty turns (and spinMicros), then parks: prepareToPark() and wait for the doorbell,
+ * spinPolls empty turns (and spinMicros), then parks: prepareToPark() and wait for the doorbell
+ * (with neither, a turn that drained the ring parks at once),
  * which the native producer rings only when it finds the flag set; while frames flow the producer pays
  * one load per publish and no wake-ups happen.
  *
@@ -549,6 +566,7 @@ export class RingPoller {
   private readonly batchesPerTurn: number;
   private readonly spinPolls: number;
   private readonly spinMicros: number;
+  private readonly spinWaitMs: number;
   private readonly onError: ((error: GatewayError) => void) | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private running = false;
@@ -566,6 +584,7 @@ export class RingPoller {
     this.batchesPerTurn = options.batchesPerTurn ?? 16;
     this.spinPolls = options.spinPolls ?? 64;
     this.spinMicros = options.spinMicros ?? 0;
+    this.spinWaitMs = (options.spinWaitMicros ?? 0) / 1000;
     this.onError = options.onError;
   }
 
@@ -626,6 +645,18 @@ export class RingPoller {
     }
     if (work > 0) {
       this.idleTurns = 0;
+      if (this.spinWaitMs > 0 && this.spinWait(reader)) {
+        this.schedule();
+        return;
+      }
+      // Without spinning, a drained ring parks now: one more turn would only find it empty, and
+      // that turn (setImmediate, an event-loop iteration) is CPU time the producer's thread may need
+      // on a small machine before it can handle what this turn sent back.
+      if (this.spinPolls === 0 && this.spinMicros === 0 && reader.prepareToPark()) {
+        this.parked = true;
+        this.parks++;
+        return;
+      }
       this.schedule();
       return;
     }
@@ -642,6 +673,16 @@ export class RingPoller {
     this.idleTurns = 0;
     this.schedule();
   };
+
+  /** Busy-waits up to spinWaitMs for frames; true when some came. */
+  private spinWait(reader: RingReader): boolean {
+    if (reader.hasFrames()) return true;
+    const deadline = performance.now() + this.spinWaitMs;
+    for (;;) {
+      for (let i = 0; i < 64; i++) if (reader.hasFrames()) return true;
+      if (performance.now() >= deadline) return false;
+    }
+  }
 
   private readonly wake = (): void => {
     this.wakeups++;

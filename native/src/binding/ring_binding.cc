@@ -4,6 +4,7 @@
 // Exports (typed in src/native/ring.ts):
 //   createRing(capacity, maxFrame) -> NativeRing { buffer: ArrayBuffer, capacity, maxFrame,
 //                                                  setDoorbell(fn | null) }
+//   ringDoorbell: 'uv_async' | 'threadsafe-function'   the doorbell this build has (see below)
 //   startTestProducer(ring, { count, payloadBytes, variable?, batch?, idle? }) -> handle
 //   testProducerStatus(handle) -> { produced, done, backPressured }
 //   stopTestProducer(handle) -> { produced, done, backPressured }
@@ -19,10 +20,16 @@
 // test tools here and the agents of other parts (RingRetain/RingRelease). The last release frees the
 // region, on whichever thread that happens; nothing else touches it after that.
 //
-// Doorbell: ring.setDoorbell(fn) creates a thread-safe function (napi_threadsafe_function) that calls
-// fn() on the JS thread; the producer calls it through RingRef.doorbell only when gw_ring_publish
-// finds the consumer parked (one relaxed load per publish otherwise). An armed doorbell keeps the event
-// loop alive (a poller waiting for frames is like a listening socket); setDoorbell(null) disarms it.
+// Doorbell: ring.setDoorbell(fn) arms a wake-up that calls fn() on the JS thread; the producer rings
+// it through RingRef.doorbell only when gw_ring_publish finds the consumer parked (one relaxed load per
+// publish otherwise). An armed doorbell keeps the event loop alive (a poller waiting for frames is like
+// a listening socket); setDoorbell(null) disarms it.
+// With libuv's header (<uv.h> on the include path, e.g. -I/usr/include/node) the doorbell is a uv_async_t on
+// the JS thread's loop: the producer's call is uv_async_send (an atomic and at most one eventfd write)
+// under a lock that only arm/disarm take, and the JS side calls fn through napi_make_callback. Without
+// it, a thread-safe function (napi_threadsafe_function) does the same, but Node holds the function's
+// mutex across its uv_async_send, so the woken JS thread usually blocks on that mutex (two futex calls
+// and one more sleep and wake-up per message, seen with strace in perf/cases/tcp-rtt.ts).
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
@@ -34,6 +41,16 @@
 #include "agent.h"
 #include "binding.h"
 
+#if defined(__has_include)
+#if __has_include(<uv.h>)
+#include <uv.h>
+#define GW_UV_DOORBELL 1
+#endif
+#endif
+#ifndef GW_UV_DOORBELL
+#define GW_UV_DOORBELL 0
+#endif
+
 namespace gw {
 
 namespace {
@@ -41,15 +58,23 @@ namespace {
 // Type tag of NativeRing objects, so RingFromValue can tell a ring from any other wrapped object.
 const napi_type_tag kRingTag = {0x6777726e67726e31ULL, 0x9c3e52a1f0b4d7e5ULL};
 
-// Shared state of one ring. Threads: refs and tsfn (under bell_lock) from any thread; the rest is
-// immutable after creation.
+#if GW_UV_DOORBELL
+struct Bell;
+#endif
+
+// Shared state of one ring. Threads: refs and the armed doorbell (under bell_lock) from any thread;
+// the rest is immutable after creation.
 struct RingShared {
     void *region = nullptr;
     uint32_t capacity = 0;
     uint32_t max_frame = 0;
     std::atomic<uint32_t> refs{1};
     std::mutex bell_lock;
+#if GW_UV_DOORBELL
+    Bell *bell = nullptr;
+#else
     napi_threadsafe_function tsfn = nullptr;
+#endif
 };
 
 // Rings whose region is still allocated (all environments); for the lifetime tests.
@@ -69,6 +94,117 @@ void Release(RingShared *s)
     }
 }
 
+#if GW_UV_DOORBELL
+// One armed doorbell: a uv_async_t on the JS thread's loop and the callback. Created and closed on
+// the JS thread; the producer thread only calls uv_async_send, under bell_lock.
+struct Bell {
+    uv_async_t async;
+    napi_env env = nullptr;
+    napi_ref fn = nullptr;
+    napi_async_context context = nullptr;
+    RingShared *shared = nullptr;
+};
+
+// Producer thread: rings the doorbell. Only reached when the consumer parked (ring.h protocol).
+void Doorbell(void *ctx)
+{
+    auto *s = static_cast<RingShared *>(ctx);
+    std::lock_guard<std::mutex> guard(s->bell_lock);
+    if (s->bell != nullptr) uv_async_send(&s->bell->async);
+}
+
+// JS thread, from the loop: calls fn() like a callback of an asynchronous operation (microtasks and
+// nextTicks run after it; an exception goes to 'uncaughtException', as from an event handler).
+void OnBell(uv_async_t *handle)
+{
+    auto *b = static_cast<Bell *>(handle->data);
+    napi_env env = b->env;
+    napi_handle_scope scope;
+    if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+    napi_value fn = nullptr, recv = nullptr;
+    if (napi_get_reference_value(env, b->fn, &fn) == napi_ok && fn != nullptr && napi_get_global(env, &recv) == napi_ok) {
+        if (napi_make_callback(env, b->context, recv, fn, 0, nullptr, nullptr) == napi_pending_exception) {
+            napi_value error;
+            if (napi_get_and_clear_last_exception(env, &error) == napi_ok) napi_fatal_exception(env, error);
+        }
+    }
+    napi_close_handle_scope(env, scope);
+}
+
+void OnBellClosed(uv_handle_t *handle)
+{
+    auto *b = static_cast<Bell *>(handle->data);
+    RingShared *s = b->shared;
+    delete b;
+    Release(s);
+}
+
+// JS thread: releases the JS references of b and closes its handle (freed in OnBellClosed).
+void CloseBell(Bell *b)
+{
+    napi_delete_reference(b->env, b->fn);
+    napi_async_destroy(b->env, b->context);
+    uv_close(reinterpret_cast<uv_handle_t *>(&b->async), OnBellClosed);
+}
+
+// Environment teardown with the doorbell still armed (cleanup hook; JS thread).
+void BellCleanup(void *arg)
+{
+    auto *b = static_cast<Bell *>(arg);
+    {
+        std::lock_guard<std::mutex> guard(b->shared->bell_lock);
+        if (b->shared->bell == b) b->shared->bell = nullptr;
+    }
+    CloseBell(b);
+}
+
+// Disarms the doorbell (JS thread). Later Doorbell calls find none and do nothing.
+void Disarm(RingShared *s)
+{
+    Bell *old;
+    {
+        std::lock_guard<std::mutex> guard(s->bell_lock);
+        old = s->bell;
+        s->bell = nullptr;
+    }
+    if (old == nullptr) return;
+    napi_remove_env_cleanup_hook(old->env, BellCleanup, old);
+    CloseBell(old);
+}
+
+// Arms fn as the doorbell of s (JS thread; s is disarmed). False (nothing armed) on failure.
+bool Arm(napi_env env, RingShared *s, napi_value fn)
+{
+    uv_loop_s *loop = nullptr;
+    if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) return false;
+    auto *b = new Bell();
+    b->env = env;
+    b->shared = s;
+    napi_value name;
+    if (napi_create_string_utf8(env, "gatewayRingDoorbell", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+        napi_async_init(env, nullptr, name, &b->context) != napi_ok) {
+        delete b;
+        return false;
+    }
+    if (napi_create_reference(env, fn, 1, &b->fn) != napi_ok) {
+        napi_async_destroy(env, b->context);
+        delete b;
+        return false;
+    }
+    if (uv_async_init(loop, &b->async, OnBell) != 0) {
+        napi_delete_reference(env, b->fn);
+        napi_async_destroy(env, b->context);
+        delete b;
+        return false;
+    }
+    b->async.data = b;
+    Retain(s); // held by the bell until OnBellClosed
+    napi_add_env_cleanup_hook(env, BellCleanup, b);
+    std::lock_guard<std::mutex> guard(s->bell_lock);
+    s->bell = b;
+    return true;
+}
+#else
 // Producer thread: rings the doorbell. Only reached when the consumer parked (ring.h protocol).
 void Doorbell(void *ctx)
 {
@@ -114,6 +250,28 @@ void Disarm(RingShared *s)
     }
     if (old != nullptr) napi_release_threadsafe_function(old, napi_tsfn_release);
 }
+
+// Arms fn as the doorbell of s (JS thread; s is disarmed). False (nothing armed) on failure.
+bool Arm(napi_env env, RingShared *s, napi_value fn)
+{
+    napi_value name;
+    if (napi_create_string_utf8(env, "gatewayRingDoorbell", NAPI_AUTO_LENGTH, &name) != napi_ok) return false;
+    auto *bell = new ArmedBell{s, nullptr};
+    Retain(s); // held by the tsfn until it is finalized
+    // max_queue_size 0 (unbounded) is safe: at most one call per park is ever queued.
+    napi_threadsafe_function tsfn = nullptr;
+    if (napi_create_threadsafe_function(env, fn, nullptr, name, 0, 1, bell, DoorbellFinalized, nullptr, CallDoorbell,
+                                        &tsfn) != napi_ok) {
+        delete bell;
+        Release(s);
+        return false;
+    }
+    bell->tsfn = tsfn; // finalization runs on this thread, later: no race with this store
+    std::lock_guard<std::mutex> guard(s->bell_lock);
+    s->tsfn = tsfn;
+    return true;
+}
+#endif
 
 bool ToU32(const Napi::Value &v, uint32_t *out)
 {
@@ -204,21 +362,10 @@ private:
             Napi::TypeError::New(env, "setDoorbell(fn | null)").ThrowAsJavaScriptException();
             return env.Undefined();
         }
-        napi_value name = Napi::String::New(env, "gatewayRingDoorbell");
-        auto *bell = new ArmedBell{shared_, nullptr};
-        Retain(shared_); // held by the tsfn until it is finalized
-        // max_queue_size 0 (unbounded) is safe: at most one call per park is ever queued.
-        napi_threadsafe_function tsfn = nullptr;
-        if (napi_create_threadsafe_function(env, info[0], nullptr, name, 0, 1, bell, DoorbellFinalized, nullptr,
-                                            CallDoorbell, &tsfn) != napi_ok) {
-            delete bell;
-            Release(shared_);
-            Napi::Error::New(env, "setDoorbell: cannot create a thread-safe function").ThrowAsJavaScriptException();
+        if (!Arm(env, shared_, info[0])) {
+            Napi::Error::New(env, "setDoorbell: cannot arm the doorbell").ThrowAsJavaScriptException();
             return env.Undefined();
         }
-        bell->tsfn = tsfn; // finalization runs on this thread, later: no race with this store
-        std::lock_guard<std::mutex> guard(shared_->bell_lock);
-        shared_->tsfn = tsfn;
         return env.Undefined();
     }
 
@@ -550,6 +697,8 @@ void RegisterRing(Napi::Env env, Napi::Object exports)
         delete ctor_ref;
     });
     exports.Set("NativeRing", ctor);
+    // Which doorbell this build has (see the top of this file); reported by the benchmarks.
+    exports.Set("ringDoorbell", Napi::String::New(env, GW_UV_DOORBELL ? "uv_async" : "threadsafe-function"));
     exports.Set("createRing", Napi::Function::New(
                                   env,
                                   [](const Napi::CallbackInfo &info) -> Napi::Value {

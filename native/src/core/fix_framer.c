@@ -89,6 +89,46 @@ static int is_digit(uint8_t c)
     return c >= (uint8_t)'0' && c <= (uint8_t)'9';
 }
 
+/*
+ * "8=FIX<1-16 bytes><SOH>9=<1-9 digits><SOH>" at buf[0..32) (the caller has 32 bytes) with a total
+ * within max_message_bytes: sets f->total and f->body_start and returns 1. Anything else returns 0
+ * and the byte-by-byte parse below decides (it reaches the same result on this input). Word loads
+ * instead of memchr and per-byte bounds checks.
+ */
+static int header_fast(gw_fix_framer *f, const uint8_t *buf)
+{
+    uint64_t w;
+    memcpy(&w, buf, 8);
+    if ((w & 0xFFFFFFFFFFull) != 0x5849463D38ull) return 0; /* "8=FIX", little-endian */
+    /* First SOH in buf[5..21): the BeginString value ends within GW_FIX_MAX_BEGIN_STRING bytes. */
+    size_t p = 0;
+    for (size_t at = 5; at < 5u + 16u; at += 8u) {
+        memcpy(&w, buf + at, 8);
+        const uint64_t x = w ^ 0x0101010101010101ull;
+        const uint64_t z = (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+        if (z != 0) {
+            p = at + (size_t)(__builtin_ctzll(z) >> 3) + 1u;
+            break;
+        }
+    }
+    /* The slow path only looks for it in buf[5..19) (2 + GW_FIX_MAX_BEGIN_STRING + 1). */
+    if (p == 0 || p > 2u + GW_FIX_MAX_BEGIN_STRING + 1u) return 0;
+    if (buf[p] != '9' || buf[p + 1] != '=') return 0;
+    size_t q = p + 2;
+    uint64_t body_len = 0;
+    while (is_digit(buf[q])) { /* p <= 19, so q < 31 for up to 9 digits */
+        if (q - (p + 2) >= 9) return 0;
+        body_len = body_len * 10u + (uint64_t)(buf[q] - (uint8_t)'0');
+        q++;
+    }
+    if (buf[q] != SOH || q == p + 2) return 0;
+    const uint64_t total = (uint64_t)(q + 1) + body_len + 7u;
+    if (total > f->limits.max_message_bytes) return 0;
+    f->total = (uint32_t)total;
+    f->body_start = (uint32_t)(q + 1);
+    return 1;
+}
+
 void gw_fix_framer_next(gw_fix_framer *f, const uint8_t *buf, size_t len, gw_fix_frame_result *out)
 {
     if (len == 0) {
@@ -96,7 +136,9 @@ void gw_fix_framer_next(gw_fix_framer *f, const uint8_t *buf, size_t len, gw_fix
         return;
     }
     /* A length larger than 4 GiB cannot be reported; the caller never holds that much. */
-    if (f->total == 0) {
+    if (f->total == 0 && len >= 32u && header_fast(f, buf)) {
+        /* 8=, 9= parsed from the first 32 bytes (the common case, same result as below). */
+    } else if (f->total == 0) {
         size_t k = len < 5 ? len : 5;
         if (!prefix_eq(buf, (const uint8_t *)"8=FIX", k)) {
             garbled(f, buf, len, GW_FIX_GARBLED_BAD_BEGIN_STRING, out);

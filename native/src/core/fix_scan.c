@@ -11,6 +11,22 @@
 #endif
 
 typedef void (*gw_scan_masks_fn)(const uint8_t *p, size_t nblocks, uint64_t *soh, uint64_t *eq);
+typedef void (*gw_scan_masks_len_fn)(const uint8_t *p, size_t len, uint64_t *soh, uint64_t *eq);
+
+/* masks_len from a block function (len >= 64): full blocks, then the last 64 bytes shifted so that
+ * only the tail's bits remain. Inlined into each implementation. */
+#define GW_MASKS_LEN_BODY(blockfn)                                                                              \
+    do {                                                                                                        \
+        const size_t full = len / 64u;                                                                          \
+        blockfn(p, full, soh, eq);                                                                              \
+        const size_t tail = len - full * 64u;                                                                   \
+        if (tail != 0) {                                                                                        \
+            uint64_t s, e;                                                                                      \
+            blockfn(p + len - 64u, 1, &s, &e);                                                                  \
+            soh[full] = s >> (64u - tail);                                                                      \
+            eq[full] = e >> (64u - tail);                                                                       \
+        }                                                                                                       \
+    } while (0)
 typedef uint32_t (*gw_byte_sum_fn)(const uint8_t *p, size_t len);
 
 /* ---------------------------------------------------------------- scalar */
@@ -27,6 +43,11 @@ static void scan_masks_scalar(const uint8_t *p, size_t nblocks, uint64_t *soh, u
         soh[b] = s;
         eq[b] = e;
     }
+}
+
+static void scan_masks_len_scalar(const uint8_t *p, size_t len, uint64_t *soh, uint64_t *eq)
+{
+    GW_MASKS_LEN_BODY(scan_masks_scalar);
 }
 
 static uint32_t byte_sum_scalar(const uint8_t *p, size_t len)
@@ -63,6 +84,12 @@ __attribute__((target("sse2"))) static void scan_masks_sse2(const uint8_t *p, si
         soh[b] = s;
         eq[b] = e;
     }
+}
+
+__attribute__((target("sse2"))) static void scan_masks_len_sse2(const uint8_t *p, size_t len, uint64_t *soh,
+                                                                uint64_t *eq)
+{
+    GW_MASKS_LEN_BODY(scan_masks_sse2);
 }
 
 __attribute__((target("sse2"))) static uint32_t byte_sum_sse2(const uint8_t *p, size_t len)
@@ -107,6 +134,12 @@ __attribute__((target("avx2"))) static void scan_masks_avx2(const uint8_t *p, si
     }
 }
 
+__attribute__((target("avx2"))) static void scan_masks_len_avx2(const uint8_t *p, size_t len, uint64_t *soh,
+                                                                uint64_t *eq)
+{
+    GW_MASKS_LEN_BODY(scan_masks_avx2);
+}
+
 __attribute__((target("avx2"))) static uint32_t byte_sum_avx2(const uint8_t *p, size_t len)
 {
     __m256i acc = _mm256_setzero_si256();
@@ -137,6 +170,7 @@ __attribute__((target("avx2"))) static uint32_t byte_sum_avx2(const uint8_t *p, 
  * same answer). */
 static gw_fix_scan_impl g_impl = GW_FIX_SCAN_AUTO;
 static gw_scan_masks_fn g_masks = 0;
+static gw_scan_masks_len_fn g_masks_len = 0;
 static gw_byte_sum_fn g_sum = 0;
 
 int gw_fix_scan_supported(gw_fix_scan_impl impl)
@@ -174,16 +208,19 @@ int gw_fix_scan_select(gw_fix_scan_impl impl)
 #if GW_FIX_SCAN_X86
     case GW_FIX_SCAN_AVX2:
         g_masks = scan_masks_avx2;
+        g_masks_len = scan_masks_len_avx2;
         g_sum = byte_sum_avx2;
         break;
     case GW_FIX_SCAN_SSE2:
         g_masks = scan_masks_sse2;
+        g_masks_len = scan_masks_len_sse2;
         g_sum = byte_sum_sse2;
         break;
 #endif
     default:
         impl = GW_FIX_SCAN_SCALAR;
         g_masks = scan_masks_scalar;
+        g_masks_len = scan_masks_len_scalar;
         g_sum = byte_sum_scalar;
         break;
     }
@@ -216,6 +253,12 @@ void gw_fix_scan_masks(const uint8_t *p, size_t nblocks, uint64_t *soh, uint64_t
 {
     if (g_masks == 0) (void)gw_fix_scan_select(GW_FIX_SCAN_AUTO);
     g_masks(p, nblocks, soh, eq);
+}
+
+void gw_fix_scan_masks_len(const uint8_t *p, size_t len, uint64_t *soh, uint64_t *eq)
+{
+    if (g_masks_len == 0) (void)gw_fix_scan_select(GW_FIX_SCAN_AUTO);
+    g_masks_len(p, len, soh, eq);
 }
 
 uint32_t gw_fix_byte_sum(const uint8_t *p, size_t len)

@@ -39,6 +39,13 @@ int gw_fix_scan_supported(gw_fix_scan_impl impl);
  */
 void gw_fix_scan_masks(const uint8_t *p, size_t nblocks, uint64_t *soh, uint64_t *eq);
 
+/*
+ * Delimiter masks of the len bytes at p, 64 <= len, in ceil(len / 64) blocks (reads exactly p[0..len)):
+ * bit j of soh[b] is set when p[64 * b + j] == 0x01, of eq[b] when it is '='; bits past len are 0.
+ * One call for a whole message (the last, partial block comes from the last 64 bytes, shifted).
+ */
+void gw_fix_scan_masks_len(const uint8_t *p, size_t len, uint64_t *soh, uint64_t *eq);
+
 /* Sum of the bytes p[0..len) (the FIX CheckSum is this mod 256). */
 uint32_t gw_fix_byte_sum(const uint8_t *p, size_t len);
 

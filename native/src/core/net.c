@@ -1102,6 +1102,7 @@ static int conn_read(gw_net *net, conn *k)
     uint32_t budget = net->cfg.read_budget_bytes;
     uint32_t cap = net->cfg.recv_buffer_bytes;
     int work = 0;
+    int drained = 0; /* plain TCP: a short read emptied the socket (level-triggered epoll reports more) */
     set_rx_more(net, k, 0);
     for (;;) {
         if (deliver(net, k) != 0) {
@@ -1109,6 +1110,7 @@ static int conn_read(gw_net *net, conn *k)
             set_rx_more(net, k, 1);
             return work;
         }
+        if (drained) return work; /* no second recv() only to meet EAGAIN: one system call per message */
         if (k->eof) {
             char text[96];
             if (k->r_end > k->r_start) {
@@ -1165,6 +1167,7 @@ static int conn_read(gw_net *net, conn *k)
             budget -= (uint32_t)r;
             STAT_ADD(net, bytes_in, r);
             work++;
+            drained = (uint32_t)r < space;
             continue;
         }
         if (r == 0) {
