@@ -250,21 +250,33 @@ export class JournalSessionStore implements SessionStore {
     return this.#session(sessionKey).lastResetMs;
   }
 
+  /**
+   * Start an Inbound/OutboundMessage record of `body` bytes and write what both write alike, directly
+   * (layout asserted at load, see checkLayout; the generated encoder zeroes then fills the block and
+   * copies through an allocating view): the SBE message header, the record time at block offset
+   * `timeAt`, `seq` at `seqAt`. Returns the block's offset in the journal's bufferView.
+   */
+  #beginMessage(body: number, headerWord0: number, timeAt: number, seqAt: number, seq: number): number {
+    const j = this.journal;
+    j.beginRecord(body);
+    const v = j.bufferView;
+    const at = j.bodyOffset;
+    const b = at + MH;
+    v.setUint32(at, headerWord0, true);
+    v.setUint32(at + 4, SCHEMA_WORD1, true);
+    j.putRecordTimeNs(b + timeAt);
+    putU64(v, b + seqAt, seq);
+    return b;
+  }
+
   appendInbound(sessionKey: string, seq: number, msgType: string, raw: Uint8Array, offset: number, length: number): number {
     checkAppend(seq, length);
     const s = this.#session(sessionKey);
     const id = s.id32;
     const j = this.journal;
-    j.beginRecord(IN_BODY + length);
-    // The SBE header and block written directly (layout asserted at load, see checkLayout): the
-    // generated encoder zeroes then fills the block and copies through an allocating view.
+    // receivedNs: the record time (the ring's receive time is not in the contract).
+    const b = this.#beginMessage(IN_BODY + length, IN_HEADER_WORD0, IN_RECEIVED_NS, IN_SEQ, seq);
     const v = j.bufferView;
-    const at = j.bodyOffset;
-    const b = at + MH;
-    v.setUint32(at, IN_HEADER_WORD0, true);
-    v.setUint32(at + 4, SCHEMA_WORD1, true);
-    j.putRecordTimeNs(b + IN_RECEIVED_NS); // receivedNs: the ring's receive time is not in the contract
-    putU64(v, b + IN_SEQ, seq);
     v.setUint32(b + IN_SESSION_ID, id, true);
     v.setUint32(b + IN_CONNECTION_ID, 0, true);
     v.setUint32(b + IN_ENCODING, encodingAndMsgType(msgType), true);
@@ -281,14 +293,8 @@ export class JournalSessionStore implements SessionStore {
     const s = this.#session(sessionKey);
     const id = s.id32;
     const j = this.journal;
-    j.beginRecord(OUT_BODY + length);
+    const b = this.#beginMessage(OUT_BODY + length, OUT_HEADER_WORD0, OUT_ENQUEUED_NS, OUT_SEQ, seq); // enqueuedNs: the record time
     const v = j.bufferView;
-    const at = j.bodyOffset;
-    const b = at + MH;
-    v.setUint32(at, OUT_HEADER_WORD0, true);
-    v.setUint32(at + 4, SCHEMA_WORD1, true);
-    j.putRecordTimeNs(b + OUT_ENQUEUED_NS); // enqueuedNs
-    putU64(v, b + OUT_SEQ, seq);
     if (causePosition >= 0 && causePosition <= Number.MAX_SAFE_INTEGER) putU64(v, b + OUT_CAUSE, causePosition);
     else {
       v.setInt32(b + OUT_CAUSE, -1, true); // null: 2^64 - 1
@@ -310,19 +316,9 @@ export class JournalSessionStore implements SessionStore {
     if (idx.count === 0) return;
     const first = Math.max(from, idx.base);
     const last = Math.min(to === 0 ? s.nextSenderSeq - 1 : to, idx.base + idx.count - 1);
-    const j = this.journal;
-    const dec = this.#outDec;
     for (let seq = first; seq <= last; seq++) {
       const pos = idx.get(seq);
-      if (pos < 0) continue;
-      const buf = j.readRecord(pos);
-      const body = j.readOffset + RECORD_HEADER_LENGTH;
-      // Message header: blockLength, templateId, schemaId, version.
-      const blockLength = buf[body]! | (buf[body + 1]! << 8);
-      const version = buf[body + 6]! | (buf[body + 7]! << 8);
-      dec.wrap(buf, body + MH, blockLength, version);
-      const rawLen = dec.rawMessageLength();
-      visit(seq, buf, dec.limit + 4, rawLen);
+      if (pos >= 0) this.#visitRaw(this.#outDec, pos, seq, visit);
     }
   }
 
@@ -373,17 +369,28 @@ export class JournalSessionStore implements SessionStore {
     const positions = s.unanswered;
     s.unanswered = undefined;
     if (positions === undefined) return;
+    for (const pos of positions) this.#visitRaw(this.#inDec, pos, pos, visit);
+  }
+
+  /**
+   * Read the Inbound/OutboundMessage record at `position` (from memory or the segment files, CRC
+   * checked) with `dec` and hand its rawMessage to `visit`, with `key` as the first argument.
+   */
+  #visitRaw(
+    dec: InboundMessageDecoder | OutboundMessageDecoder,
+    position: number,
+    key: number,
+    visit: (key: number, raw: Uint8Array, offset: number, length: number) => void,
+  ): void {
     const j = this.journal;
-    const dec = this.#inDec;
-    for (const pos of positions) {
-      const buf = j.readRecord(pos);
-      const body = j.readOffset + RECORD_HEADER_LENGTH;
-      const blockLength = buf[body]! | (buf[body + 1]! << 8);
-      const version = buf[body + 6]! | (buf[body + 7]! << 8);
-      dec.wrap(buf, body + MH, blockLength, version);
-      const rawLen = dec.rawMessageLength();
-      visit(pos, buf, dec.limit + 4, rawLen);
-    }
+    const buf = j.readRecord(position);
+    const body = j.readOffset + RECORD_HEADER_LENGTH;
+    // Message header: blockLength, templateId, schemaId, version.
+    const blockLength = buf[body]! | (buf[body + 1]! << 8);
+    const version = buf[body + 6]! | (buf[body + 7]! << 8);
+    dec.wrap(buf, body + MH, blockLength, version);
+    const rawLen = dec.rawMessageLength();
+    visit(key, buf, dec.limit + 4, rawLen);
   }
 
   #appendReset(id: number, direction: number, newSeqNo: number, previous: number, gapFill = false): number {

@@ -157,6 +157,40 @@ class ObligationRow implements Obligation {
   }
 }
 
+/** The sides in the order of the totals rows (RECEIVE, DELIVER, FLAT); `sideIndex` maps a side to its slot. */
+export const SIDES = ['RECEIVE', 'DELIVER', 'FLAT'] as const;
+
+export function sideIndex(side: ObligationSide): number {
+  return side === 'RECEIVE' ? 0 : side === 'DELIVER' ? 1 : 2;
+}
+
+/** Exact sums of a group of obligations (one security's or the cycle's, of one side). */
+export class GroupSum {
+  count = 0;
+  readonly quantity = new ExactSum();
+  readonly amount = new ExactSum();
+  readonly failQty = new ExactSum();
+  readonly markToMarket = new ExactSum();
+  readonly netQty = new ExactSum();
+  readonly newNetQty = new ExactSum();
+  readonly newMoney = new ExactSum();
+  readonly failMoney = new ExactSum();
+  readonly contractMoney = new ExactSum();
+
+  add(o: Obligation): void {
+    this.count++;
+    this.quantity.add(o.quantity);
+    this.amount.add(o.settlementValue);
+    this.failQty.add(o.failQty);
+    this.markToMarket.add(o.markToMarket);
+    this.netQty.add(o.netQty);
+    this.newNetQty.add(o.newNetQty);
+    this.newMoney.add(o.newMoney);
+    this.failMoney.add(o.failMoney);
+    this.contractMoney.add(o.contractMoney);
+  }
+}
+
 /** Validate the input (throws SETTLEMENT_INPUT naming the field) and compute the cycle. */
 export function computeCycle(input: CycleInput): CycleComputation {
   if (!CYCLE_ID.test(input.cycleId)) bad('cycleId must be 1..12 characters A-Z a-z 0-9', { value: input.cycleId });
@@ -246,73 +280,33 @@ export function computeCycle(input: CycleInput): CycleComputation {
     if (a.member === b.member && a.security === b.security) bad('duplicate position (member, isin)', { member: b.member.id, isin: b.security.isin });
   }
 
-  // Per security totals and the CCP's flat-leg check (exact sums, doubles while safe).
-  interface Acc {
-    security: CycleSecurity;
-    receiveQty: ExactSum;
-    deliverQty: ExactSum;
-    receiveValue: ExactSum;
-    deliverValue: ExactSum;
-    newNetQty: ExactSum;
-    failQty: ExactSum;
-    netQty: ExactSum;
-    contractMoney: ExactSum;
-    markToMarket: ExactSum;
-    obligations: number;
-    instructions: number;
-  }
-  const accs = new Map<CycleSecurity, Acc>();
+  // Per security totals (sums per side) and the CCP's flat-leg check.
+  const bySecurity = new Map<CycleSecurity, (GroupSum | undefined)[]>();
   for (const o of obligations) {
-    let t = accs.get(o.security);
-    if (t === undefined) {
-      t = {
-        security: o.security,
-        receiveQty: new ExactSum(),
-        deliverQty: new ExactSum(),
-        receiveValue: new ExactSum(),
-        deliverValue: new ExactSum(),
-        newNetQty: new ExactSum(),
-        failQty: new ExactSum(),
-        netQty: new ExactSum(),
-        contractMoney: new ExactSum(),
-        markToMarket: new ExactSum(),
-        obligations: 0,
-        instructions: 0,
-      };
-      accs.set(o.security, t);
-    }
-    if (o.side === 'RECEIVE') {
-      t.receiveQty.add(o.quantity);
-      t.receiveValue.add(o.settlementValue);
-    } else if (o.side === 'DELIVER') {
-      t.deliverQty.add(o.quantity);
-      t.deliverValue.add(o.settlementValue);
-    }
-    t.newNetQty.add(o.newNetQty);
-    t.failQty.add(o.failQty);
-    t.netQty.add(o.netQty);
-    t.contractMoney.add(o.contractMoney);
-    t.markToMarket.add(o.markToMarket);
-    t.obligations++;
-    if (o.instructionId !== '') t.instructions++;
+    let g = bySecurity.get(o.security);
+    if (g === undefined) bySecurity.set(o.security, (g = []));
+    (g[sideIndex(o.side)] ??= new GroupSum()).add(o);
   }
-  const totals = new Map<string, SecurityTotal>();
-  for (const t of accs.values())
-    totals.set(t.security.isin, {
-      security: t.security,
-      receiveQty: t.receiveQty.value,
-      deliverQty: t.deliverQty.value,
-      receiveValue: t.receiveValue.value,
-      deliverValue: t.deliverValue.value,
-      newNetQty: t.newNetQty.value,
-      failQty: t.failQty.value,
-      netQty: t.netQty.value,
-      contractMoney: t.contractMoney.value,
-      markToMarket: t.markToMarket.value,
-      obligations: t.obligations,
-      instructions: t.instructions,
+  const securityTotals: SecurityTotal[] = [];
+  for (const [security, [rec, del, flat]] of bySecurity) {
+    const sum = (f: (g: GroupSum) => ExactSum): bigint => (rec ? f(rec).value : 0n) + (del ? f(del).value : 0n) + (flat ? f(flat).value : 0n);
+    securityTotals.push({
+      security,
+      receiveQty: rec?.quantity.value ?? 0n,
+      deliverQty: del?.quantity.value ?? 0n,
+      receiveValue: rec?.amount.value ?? 0n,
+      deliverValue: del?.amount.value ?? 0n,
+      newNetQty: sum((g) => g.newNetQty),
+      failQty: sum((g) => g.failQty),
+      netQty: sum((g) => g.netQty),
+      contractMoney: sum((g) => g.contractMoney),
+      markToMarket: sum((g) => g.markToMarket),
+      obligations: (rec?.count ?? 0) + (del?.count ?? 0) + (flat?.count ?? 0),
+      // FLAT rows have no instruction.
+      instructions: (rec?.count ?? 0) + (del?.count ?? 0),
     });
-  const securityTotals = [...totals.values()].sort((a, b) => (a.security.isin < b.security.isin ? -1 : 1));
+  }
+  securityTotals.sort((a, b) => (a.security.isin < b.security.isin ? -1 : 1));
   const unbalanced = securityTotals.filter((t) => t.netQty !== 0n);
   if (unbalanced.length > 0)
     throw new GatewayError(

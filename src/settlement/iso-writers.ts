@@ -15,9 +15,9 @@
 import { isoDate, trimmedText } from './text.js';
 import { ByteOut } from './bytes.js';
 import { MSG_DEF, NS, XML_DECL, XmlWriter, escapeText } from './xml.js';
+import type { CycleComputation, CycleMember, CycleSecurity, DepositoryParty, Obligation, PostalAddress } from './types.js';
 
 const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
-import type { CycleComputation, CycleMember, CycleSecurity, DepositoryParty, Obligation, PostalAddress } from './types.js';
 
 /** PostalAddress1 (sese.023 / secl.010 NmAndAdr): AdrLine*, StrtNm, BldgNb, PstCd, TwnNm, CtrySubDvsn, Ctry. */
 function postalAddress1(w: XmlWriter, tag: string, a: PostalAddress): void {
@@ -46,12 +46,21 @@ function depositoryId(w: XmlWriter, dep: DepositoryParty, bicTag: string): void 
   }
 }
 
+/** The depository as safekeeping place: NCSD by BIC, else its country (SafekeepingPlaceFormat choice). */
+function depositoryPlace(w: XmlWriter, dep: DepositoryParty): XmlWriter {
+  if (dep.bic !== undefined) w.open('TpAndId').leafRaw('SfkpgPlcTp', 'NCSD').leaf('Id', dep.bic).close('TpAndId');
+  else w.leaf('Ctry', dep.address!.country);
+  return w;
+}
+
 export class CycleXml {
   private readonly c: CycleComputation;
   private readonly ccy: string;
   private readonly settl: string;
   private readonly trade: string;
   private readonly created: string;
+  /** AppHdr Fr (CCP). */
+  private readonly hdrFromCcp: string;
   /** AppHdr Fr (CCP) + To (depository). */
   private readonly hdrToDepository: string;
   private readonly bizSvc: string;
@@ -74,8 +83,8 @@ export class CycleXml {
     this.trade = isoDate(i.businessDate);
     this.created = escapeText(i.createdAt);
 
-    const w = new XmlWriter();
-    w.open('Fr').open('FIId').open('FinInstnId').leaf('BICFI', i.ccp.bic).leaf('LEI', i.ccp.lei).close('FinInstnId').close('FIId').close('Fr');
+    this.hdrFromCcp = new XmlWriter().open('Fr').open('FIId').open('FinInstnId').leaf('BICFI', i.ccp.bic).leaf('LEI', i.ccp.lei).close('FinInstnId').close('FIId').close('Fr').text();
+    const w = new XmlWriter().raw(this.hdrFromCcp);
     // The depository by BIC when it has one (the name and address then add nothing to routing), else by name and address.
     w.open('To').open('FIId').open('FinInstnId');
     if (dep.bic !== undefined) w.leaf('BICFI', dep.bic).opt('LEI', dep.lei);
@@ -89,10 +98,7 @@ export class CycleXml {
 
     this.placeOfClearing = new XmlWriter().open('PlcOfClr').leaf('Id', i.ccp.bic).leaf('LEI', i.ccp.lei).close('PlcOfClr').text();
 
-    const sp = new XmlWriter().open('SfkpgPlc').open('SfkpgPlcFrmt');
-    if (dep.bic !== undefined) sp.open('TpAndId').leafRaw('SfkpgPlcTp', 'NCSD').leaf('Id', dep.bic).close('TpAndId');
-    else sp.leaf('Ctry', dep.address!.country);
-    this.safekeepingPlace = sp.close('SfkpgPlcFrmt').close('SfkpgPlc').text();
+    this.safekeepingPlace = depositoryPlace(new XmlWriter().open('SfkpgPlc').open('SfkpgPlcFrmt'), dep).close('SfkpgPlcFrmt').close('SfkpgPlc').text();
 
     const parties = (tag: string): string => {
       const p = new XmlWriter().open(tag).open('Dpstry').open('Id');
@@ -104,10 +110,7 @@ export class CycleXml {
     };
     this.ccpPartiesFor = { DELI: parties('RcvgSttlmPties'), RECE: parties('DlvrgSttlmPties') };
 
-    const ssp = new XmlWriter().open('SfkpgPlc');
-    if (dep.bic !== undefined) ssp.open('TpAndId').leafRaw('SfkpgPlcTp', 'NCSD').leaf('Id', dep.bic).close('TpAndId');
-    else ssp.leaf('Ctry', dep.address!.country);
-    this.seclSfkpgPlc = ssp.close('SfkpgPlc').text();
+    this.seclSfkpgPlc = depositoryPlace(new XmlWriter().open('SfkpgPlc'), dep).close('SfkpgPlc').text();
   }
 
   /** Per security: FinInstrmId (ISIN + CUSIP) and the price text, as bytes (ASCII by validation). */
@@ -125,8 +128,7 @@ export class CycleXml {
   /** AppHdr addressed to a member (secl.010): FIId with BIC when known, LEI, name, the member id issued by the CCP. */
   private hdrToMember(m: CycleMember): string {
     const i = this.c.input;
-    const w = new XmlWriter();
-    w.open('Fr').open('FIId').open('FinInstnId').leaf('BICFI', i.ccp.bic).leaf('LEI', i.ccp.lei).close('FinInstnId').close('FIId').close('Fr');
+    const w = new XmlWriter().raw(this.hdrFromCcp);
     w.open('To').open('FIId').open('FinInstnId');
     if (m.bic !== undefined) w.leaf('BICFI', m.bic);
     w.leaf('LEI', m.lei).leaf('Nm', m.name).open('Othr').leaf('Id', m.id).leaf('Issr', i.ccp.bic).close('Othr');
@@ -237,5 +239,4 @@ export class CycleXml {
     }
     out.ascii('</RptDtls></SttlmOblgtnRpt></Document>\n</BizMsg>\n');
   }
-
 }

@@ -516,6 +516,15 @@ function moveInto(dir: string, sub: string, name: string): string {
   return dest;
 }
 
+/** The regular files of `dir` not starting with '.', in name order (byte order of the names). */
+function messageFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isFile() && !d.name.startsWith('.'))
+    .map((d) => d.name)
+    .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+}
+
 /**
  * Process the drop folder `dir`: every regular file not starting with '.', in name order (byte
  * order of the names). Each is parsed and validated, checked against the book, applied (target,
@@ -529,11 +538,7 @@ function moveInto(dir: string, sub: string, name: string): string {
  */
 export async function scanDropFolder(dir: string, book: InstructionBook, target: SettlementTarget, options: ScanOptions = {}): Promise<ScanResult> {
   const result: ScanResult = { applied: [], rejected: [] };
-  const names = fs
-    .readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isFile() && !d.name.startsWith('.'))
-    .map((d) => d.name)
-    .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  const names = messageFiles(dir);
   if (names.length === 0) return result;
 
   const reject = (name: string, e: unknown): void => {
@@ -626,13 +631,8 @@ const NO_TARGET: SettlementTarget = { settle: () => ({ ok: true }), markFailed: 
 export function replayDone(book: InstructionBook, dropDir: string): number {
   const done = path.join(dropDir, DONE_DIR);
   if (!fs.existsSync(done)) return 0;
-  const names = fs
-    .readdirSync(done, { withFileTypes: true })
-    .filter((d) => d.isFile() && !d.name.startsWith('.'))
-    .map((d) => d.name)
-    .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   let n = 0;
-  for (const name of names) {
+  for (const name of messageFiles(done)) {
     applyMessage(book, NO_TARGET, parseStatusMessage(name, fs.readFileSync(path.join(done, name))));
     n++;
   }

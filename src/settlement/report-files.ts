@@ -13,7 +13,8 @@
  */
 import * as fs from 'node:fs';
 import { GatewayError } from '../codec/errors.js';
-import { ByteOut, ExactSum } from './bytes.js';
+import type { ByteOut } from './bytes.js';
+import { GroupSum, SIDES, sideIndex } from './compute.js';
 import { SettlementErrorCode } from './types.js';
 import { fixedText, fixedTextBig, isoDate } from './text.js';
 import type { CycleComputation, MoneyRow, Obligation } from './types.js';
@@ -48,32 +49,6 @@ export const MONEY_COLUMNS = ['record', 'party', 'lei', 'cashAccount', 'currency
 export const CNS_FORMAT = 'cns-obligation-report';
 export const MONEY_FORMAT = 'money-settlement-summary';
 export const FORMAT_VERSION = 1;
-
-const SIDES = ['RECEIVE', 'DELIVER', 'FLAT'] as const;
-
-class GroupSum {
-  readonly quantity = new ExactSum();
-  readonly amount = new ExactSum();
-  readonly failQty = new ExactSum();
-  readonly markToMarket = new ExactSum();
-  readonly netQty = new ExactSum();
-  readonly newNetQty = new ExactSum();
-  readonly newMoney = new ExactSum();
-  readonly failMoney = new ExactSum();
-  readonly contractMoney = new ExactSum();
-
-  add(o: Obligation): void {
-    this.quantity.add(o.quantity);
-    this.amount.add(o.settlementValue);
-    this.failQty.add(o.failQty);
-    this.markToMarket.add(o.markToMarket);
-    this.netQty.add(o.netQty);
-    this.newNetQty.add(o.newNetQty);
-    this.newMoney.add(o.newMoney);
-    this.failMoney.add(o.failMoney);
-    this.contractMoney.add(o.contractMoney);
-  }
-}
 
 function obligationCells(o: Obligation, settl: string): string[] {
   return [
@@ -135,7 +110,7 @@ export function* cnsRows(c: CycleComputation): Generator<string[]> {
     yield obligationCells(o, settl);
     let g = bySecurity.get(o.security.isin);
     if (g === undefined) bySecurity.set(o.security.isin, (g = []));
-    const k = o.side === 'RECEIVE' ? 0 : o.side === 'DELIVER' ? 1 : 2;
+    const k = sideIndex(o.side);
     (g[k] ??= new GroupSum()).add(o);
     cycle[k]!.add(o);
     present[k] = true;
@@ -216,6 +191,13 @@ export function writeTable(
   return n;
 }
 
+/** A row's cells as a record keyed by the column names. */
+export function toRecord<K extends string>(columns: readonly K[], cells: readonly string[]): Record<K, string> {
+  const r = {} as Record<K, string>;
+  columns.forEach((c, i) => (r[c] = cells[i]!));
+  return r;
+}
+
 /** Read a table file (CSV-twin JSON: `columns` once, rows as arrays of cells) into records. */
 export function readTableJson(file: string, format: string): { cycleId: string; settlDate: string; currency: string; rows: Record<string, string>[] } {
   let doc: { format?: string; cycleId?: string; settlDate?: string; currency?: string; columns?: string[]; rows?: string[][] };
@@ -229,9 +211,7 @@ export function readTableJson(file: string, format: string): { cycleId: string; 
     throw new GatewayError(SettlementErrorCode.CYCLE_READ, `${file} is not a ${format}`, { file });
   const rows = doc.rows.map((cells) => {
     if (!Array.isArray(cells) || cells.length !== columns.length) throw new GatewayError(SettlementErrorCode.CYCLE_READ, `${file}: a row does not have ${columns.length} cells`, { file });
-    const r: Record<string, string> = {};
-    columns.forEach((c, i) => (r[c] = cells[i]!));
-    return r;
+    return toRecord(columns, cells);
   });
   return { cycleId: doc.cycleId ?? '', settlDate: doc.settlDate ?? '', currency: doc.currency ?? '', rows };
 }

@@ -10,7 +10,7 @@
 import * as path from 'node:path';
 import { CYCLE_FILES } from './close.js';
 import { reasonText } from './codes.js';
-import { CNS_COLUMNS, CNS_FORMAT, MONEY_COLUMNS, MONEY_FORMAT, cnsRows, moneyRows, readTableJson } from './report-files.js';
+import { CNS_COLUMNS, CNS_FORMAT, MONEY_COLUMNS, MONEY_FORMAT, cnsRows, moneyRows, readTableJson, toRecord } from './report-files.js';
 import type { InstructionBook, InstructionEntry, InstructionState } from './readback.js';
 import { fixedTextBig, isoDate } from './text.js';
 import type { CycleComputation } from './types.js';
@@ -28,12 +28,6 @@ export interface CycleReport {
   cns: CnsRow[];
   /** Every row of the money settlement summary (members, CCP, total). */
   money: MoneySummaryRow[];
-}
-
-function toRecord<K extends string>(columns: readonly K[], cells: readonly string[]): Record<K, string> {
-  const r = {} as Record<K, string>;
-  columns.forEach((c, i) => (r[c] = cells[i]!));
-  return r;
 }
 
 /** The report of a computed cycle (same rows as the files it would write). */

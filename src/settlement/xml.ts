@@ -134,12 +134,6 @@ export class XmlWriter {
     return this;
   }
 
-  /** <tag attr="value">text</tag>, e.g. an amount with its currency. */
-  leafAttr(tag: string, attr: string, value: string, text: string): this {
-    this.s += '<' + tag + ' ' + attr + '="' + escapeAttr(value) + '">' + escapeText(text) + '</' + tag + '>';
-    return this;
-  }
-
   /** Optional leaf: nothing when text is undefined or empty. */
   opt(tag: string, text: string | undefined): this {
     if (text !== undefined && text !== '') this.leaf(tag, text);
@@ -148,10 +142,6 @@ export class XmlWriter {
 
   text(): string {
     return this.s;
-  }
-
-  get length(): number {
-    return this.s.length;
   }
 }
 

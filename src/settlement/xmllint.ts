@@ -154,7 +154,6 @@ export class ValidationQueue {
   private readonly waiting: (() => void)[] = [];
   private readonly failures: XmllintVerdict[] = [];
   private error: unknown;
-  filesValidated = 0;
 
   constructor(
     private readonly cwd: string,
@@ -179,7 +178,6 @@ export class ValidationQueue {
     while (this.running.size >= this.parallelism) await new Promise<void>((r) => this.waiting.push(r));
     const job = runXmllint(schema, files, this.cwd)
       .then((v) => {
-        this.filesValidated += v.length;
         for (const x of v) if (x.error !== undefined) this.failures.push(x);
       })
       .catch((e: unknown) => {
